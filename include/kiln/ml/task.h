@@ -1,0 +1,32 @@
+// Task kinds and the label information a model keeps: which classes exist (in index order) or
+// that the target is numeric.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "kiln/core/result.h"
+
+namespace kiln::ml {
+
+enum class Task { kBinary, kMulticlass, kRegression };
+std::string_view TaskName(Task task);
+core::Result<Task> ParseTask(std::string_view text);
+
+struct LabelInfo {
+  Task task = Task::kRegression;
+  std::string name;                  // the label column
+  std::vector<std::string> classes;  // classification: texts in class-index order;
+                                     // binary: {negative, positive}
+  bool numeric_classes = false;      // the classes were numbers in the data (0/1, -1/+1, 1..9)
+
+  bool is_classification() const { return task != Task::kRegression; }
+  size_t num_classes() const { return classes.size(); }
+  nlohmann::json ToJson() const;
+  static core::Result<LabelInfo> FromJson(const nlohmann::json& j);
+};
+
+}  // namespace kiln::ml

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package Kiln's build, demo, tests and benchmarks need.
+# Idempotent: packages already present are skipped; the only network used is Debian's archive.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
+  # libraries
+  libcli11-dev libfast-float-dev libxxhash-dev libspdlog-dev libfmt-dev libeigen3-dev
+  nlohmann-json3-dev libzstd-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # parity peers (scikit-learn, LIBLINEAR) and real datasets
+  python3 python3-sklearn python3-numpy python3-scipy liblinear-tools
+  r-base-core r-cran-modeldata r-cran-palmerpenguins
+  # time and memory of peers in benchmarks
+  time
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
