@@ -15,7 +15,8 @@ double RocAuc(std::span<const double> scores, std::span<const int32_t> labels,
               std::span<const float> weights = {});
 
 // Mean negative log-likelihood. Binary: p = P(class 1) per row. Probabilities are clipped to
-// [1e-15, 1 - 1e-15] like scikit-learn.
+// [eps, 1 - eps] (eps = float64 machine epsilon) and each row renormalised, like scikit-learn's
+// log_loss with its default eps="auto".
 double BinaryLogLoss(std::span<const double> p, std::span<const int32_t> labels,
                      std::span<const float> weights = {});
 // Multiclass: probs is rows x k row-major.
