@@ -1,0 +1,41 @@
+// Text formatting shared by the CLI's commands: aligned tables, CSV fields, JSON shown as
+// indented text, timestamps. Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace kiln::cli {
+
+// Columns padded to their widest cell and separated by two spaces; no trailing spaces. The
+// first row is the header when `header` is true (then a rule of dashes follows it). Every line
+// is prefixed with `indent`.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows, bool header = true,
+                        std::string_view indent = "");
+
+// The text as one CSV field (RFC 4180): quoted when it holds a comma, quote, CR, LF or
+// leading/trailing space; quotes doubled.
+std::string CsvField(std::string_view text);
+
+// A JSON value as readable indented "key: value" lines. Arrays longer than `max_items` show
+// their first items and "... (N items)". Numbers print shortest round-trip.
+std::string JsonToText(const nlohmann::json& value, size_t max_items = 10,
+                       std::string_view indent = "");
+
+// "2024-06-07T12:34:56Z".
+std::string IsoTimestampUtc(std::chrono::system_clock::time_point time);
+
+// Each non-empty line of `text` with `prefix` in front.
+std::string Indent(std::string_view text, std::string_view prefix);
+
+// "1 row", "3 rows".
+std::string Plural(size_t n, std::string_view singular, std::string_view plural = "");
+
+// "a, b, c" with at most `max_items` shown, then ", ... (N in all)".
+std::string ListPreview(const std::vector<std::string>& items, size_t max_items = 10);
+
+}  // namespace kiln::cli

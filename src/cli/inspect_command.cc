@@ -1,0 +1,134 @@
+// kiln inspect: a model file's header (algorithm, params, label, schema, training) and the
+// algorithm's own description.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "kiln/cli/format.h"
+#include "kiln/core/array_file.h"
+#include "kiln/core/progress.h"
+#include "kiln/core/strings.h"
+#include "kiln/ml/model_io.h"
+#include "model_input.h"
+
+namespace kiln::cli {
+namespace {
+
+constexpr const char* kInspectExamples = R"(Examples:
+  kiln inspect bc.kiln
+  kiln inspect bc.kiln --json | python3 -m json.tool)";
+
+std::string SchemaText(const data::Schema& schema) {
+  if (schema.sparse) {
+    return fmt::format("{} (sparse, LibSVM indices from {})",
+                       Plural(schema.num_sparse_features, "feature"), schema.index_base);
+  }
+  std::vector<std::string> fields;
+  size_t categorical = 0;
+  for (const auto& f : schema.fields) {
+    fields.push_back(f.type == data::ColumnType::kCategorical ? f.name + " (categorical)" : f.name);
+    if (f.type == data::ColumnType::kCategorical) ++categorical;
+  }
+  return fmt::format("{} ({} categorical): {}", Plural(schema.fields.size(), "column"), categorical,
+                     ListPreview(fields, 20));
+}
+
+std::string LabelText(const ml::LabelInfo& label) {
+  if (!label.is_classification()) return fmt::format("regression of '{}'", label.name);
+  return fmt::format("{} classification of '{}' ({}: {})", ml::TaskName(label.task), label.name,
+                     Plural(label.num_classes(), "class", "classes"),
+                     ListPreview(label.classes, 20));
+}
+
+std::string ParamsText(const nlohmann::json& params) {
+  std::vector<std::string> items;
+  for (const auto& [key, value] : params.items()) {
+    items.push_back(key + "=" +
+                    (value.is_string()         ? value.get<std::string>()
+                     : value.is_number_float() ? core::FormatDouble(value.get<double>())
+                                               : value.dump()));
+  }
+  return items.empty() ? "(none)" : core::Join(items, " ");
+}
+
+std::string TrainingText(const ml::TrainingInfo& t) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"data", t.data_path.empty() ? "(unknown)" : t.data_path});
+  if (!t.data_hash.empty()) rows.push_back({"data hash", t.data_hash});
+  rows.push_back({"rows", std::to_string(t.rows)});
+  rows.push_back({"time", fmt::format("{} ({}, seed {})", core::HumanDuration(t.seconds),
+                                      Plural(static_cast<size_t>(t.threads), "thread"), t.seed)});
+  rows.push_back({"created", t.created_at.empty() ? "(unknown)" : t.created_at});
+  rows.push_back({"kiln version", t.kiln_version.empty() ? "(unknown)" : t.kiln_version});
+  std::string out = FormatTable(rows, false, "  ");
+  if (t.extra.is_object() && !t.extra.empty()) out += JsonToText(t.extra, 10, "  ");
+  return out;
+}
+
+}  // namespace
+
+CLI::App* AddInspectCommand(CLI::App& app, InspectOptions& o) {
+  CLI::App* cmd = app.add_subcommand("inspect", "Show what a model file holds");
+  cmd->add_option("model", o.model, "Model file written by 'kiln train'")
+      ->type_name("MODEL")
+      ->required();
+  cmd->add_flag("--json", o.json, "Print everything as one JSON object");
+  cmd->footer(kInspectExamples);
+  return cmd;
+}
+
+core::Status RunInspect(const InspectOptions& options, Session& session) {
+  KILN_RETURN_IF_ERROR(CheckInputFile("MODEL", options.model));
+  KILN_ASSIGN_OR_RETURN(auto file,
+                        core::ArrayFileReader::Open(options.model, ml::kModelMagic,
+                                                    ml::kModelFormatVersion, "model file"));
+  const uint32_t version = file->version();
+  file.reset();
+  KILN_ASSIGN_OR_RETURN(ml::ModelInfo info, ml::ReadModelInfo(options.model));
+  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmRegistry* registry, session.Registry());
+
+  // The header needs no algorithm code; the description does.
+  nlohmann::json description;
+  if (registry->Find(info.algorithm) == nullptr) {
+    session.logger().Warn("{}: algorithm '{}' is not in this Kiln ({}); showing the header only",
+                          options.model, info.algorithm, core::Join(registry->Names(), ", "));
+  } else {
+    KILN_ASSIGN_OR_RETURN(auto model, ml::LoadModel(options.model, *registry));
+    description = model->Describe();
+  }
+
+  auto& out = session.out();
+  if (options.json) {
+    nlohmann::json j;
+    j["path"] = options.model;
+    j["format_version"] = version;
+    j["algorithm"] = info.algorithm;
+    j["params"] = info.params;
+    j["label"] = info.label.ToJson();
+    j["schema"] = info.schema.ToJson();
+    j["training"] = info.training.ToJson();
+    j["description"] = description;
+    out << j.dump(2) << '\n';
+    return core::Status::Ok();
+  }
+  std::vector<std::vector<std::string>> header = {
+      {"model", options.model},
+      {"algorithm", info.algorithm},
+      {"format", fmt::format("kiln model file, version {}", version)},
+      {"task", LabelText(info.label)},
+      {"features", SchemaText(info.schema)},
+      {"params", ParamsText(info.params)},
+  };
+  if (!info.schema.weight.empty())
+    header.push_back({"weights", "column '" + info.schema.weight + "'"});
+  out << FormatTable(header, false);
+  out << "training:\n" << TrainingText(info.training);
+  if (!description.is_null()) {
+    out << fmt::format("{}:\n", info.algorithm);
+    out << (description.empty() ? "  (no details)\n" : JsonToText(description, 10, "  "));
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace kiln::cli

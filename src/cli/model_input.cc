@@ -1,0 +1,63 @@
+#include "model_input.h"
+
+#include "kiln/cli/format.h"
+#include "kiln/cli/predictions_csv.h"
+#include "kiln/cli/schema_check.h"
+#include "kiln/core/strings.h"
+#include "kiln/data/dataset_view.h"
+#include "kiln/ml/model_io.h"
+
+namespace kiln::cli {
+
+core::Result<std::unique_ptr<ml::Model>> LoadModelFile(const std::string& path, Session& session) {
+  KILN_RETURN_IF_ERROR(CheckInputFile("--model", path));
+  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmRegistry* registry, session.Registry());
+  return ml::LoadModel(path, *registry);
+}
+
+core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
+                                             const ModelDataRequest& request, const RunOptions& run,
+                                             Session& session, core::Context& ctx) {
+  KILN_RETURN_IF_ERROR(CheckInputFile("--data", request.path));
+  data::ReadOptions options = ReadOptionsForModel(info, request.label, request.label_policy);
+  options.weight = request.weight;
+  KILN_RETURN_IF_ERROR(session.ApplyRunOptions(run, options));
+  KILN_ASSIGN_OR_RETURN(data::Dataset dataset, session.ReadData(request.path, options, ctx));
+  KILN_ASSIGN_OR_RETURN(InputCheck check, CheckInputSchema(info.schema, dataset, request.path));
+  for (const auto& warning : check.warnings) session.logger().Warn("{}", warning);
+  if (!check.unused_columns.empty()) {
+    std::string hint;
+    const std::string& weight = info.schema.weight;
+    for (const auto& c : check.unused_columns) {
+      if (!weight.empty() && c == weight && request.weight.empty() &&
+          request.label_policy == data::LabelPolicy::kRequired) {
+        hint = fmt::format(
+            " ('{}' was the training weight column; pass --weight {} to weight "
+            "the metrics by it)",
+            weight, weight);
+      }
+    }
+    session.logger().Warn("{}: ignoring {} the model does not use: {}{}", request.path,
+                          Plural(check.unused_columns.size(), "column"),
+                          ListPreview(check.unused_columns), hint);
+  }
+  return dataset;
+}
+
+core::Result<ml::Predictions> PredictAll(const ml::Model& model, const data::Dataset& data,
+                                         core::Context& ctx) {
+  auto predictions = model.Predict(data::DatasetView(data), ctx);
+  if (!predictions.ok()) {
+    core::Status status = predictions.status();
+    if (status.code() == core::StatusCode::kCancelled) return status;
+    return status.AddContext("while predicting with " + model.info().algorithm);
+  }
+  if (predictions->rows != data.num_rows()) {
+    return core::Internal("{} returned {} predictions for {} rows", model.info().algorithm,
+                          predictions->rows, data.num_rows());
+  }
+  KILN_RETURN_IF_ERROR(CheckPredictions(model.info().label, *predictions));
+  return predictions;
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,137 @@
+// Run: builds the CLI11 app, parses, dispatches to the command and maps the result to an exit
+// code through core/error_code.h.
+#include <exception>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "kiln/cli/cli.h"
+#include "kiln/core/error_code.h"
+
+namespace kiln::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "kiln: train, evaluate and use machine-learning models from the command line";
+
+constexpr const char* kMainFooter = R"(Examples:
+  kiln algorithms
+  kiln train --algo logistic_regression --data data/breast_cancer/train.csv --output bc.kiln
+  kiln evaluate --model bc.kiln --data data/breast_cancer/test.csv
+  kiln predict --model bc.kiln --data data/breast_cancer/test.csv --output predictions.csv
+  kiln inspect bc.kiln
+
+Run 'kiln COMMAND --help' for a command's options. Exit codes: 0 success, 1 internal error,
+2 usage or bad parameter, 3 not found, 4 bad data, 5 i/o error, 6 bad model file,
+7 limit exceeded, 8 not implemented, 130 interrupted.)";
+
+int ReportError(const core::Status& status, std::ostream& err) {
+  const core::ErrorSurface& surface = core::SurfaceFor(status.code());
+  err << "kiln: " << surface.prefix << ": " << status.ToString() << '\n';
+  err.flush();
+  return surface.exit_code;
+}
+
+// The name of the deepest subcommand that was selected ("train"), or "" for the main app.
+std::string SelectedCommand(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
+  return "";
+}
+
+struct Commands {
+  GlobalOptions global;
+  TrainOptions train;
+  PredictOptions predict;
+  EvaluateOptions evaluate;
+  InspectOptions inspect;
+  AlgorithmsOptions algorithms;
+  CLI::App* train_cmd = nullptr;
+  CLI::App* predict_cmd = nullptr;
+  CLI::App* evaluate_cmd = nullptr;
+  CLI::App* inspect_cmd = nullptr;
+  CLI::App* algorithms_cmd = nullptr;
+};
+
+void Declare(CLI::App& app, Commands& c) {
+  app.set_help_flag("-h,--help", "Show this help and exit");
+  app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION,
+                       "Show the version and exit");
+  app.add_flag("-q,--quiet", c.global.quiet, "Only print errors (no warnings, no progress bars)");
+  app.add_flag("-v,--verbose", c.global.verbose, "Also print debug messages");
+  app.fallthrough();  // -q / -v also work after the command name
+  app.require_subcommand(0, 1);
+  app.footer(kMainFooter);
+  app.get_formatter()->column_width(34);
+  c.train_cmd = AddTrainCommand(app, c.train);
+  c.predict_cmd = AddPredictCommand(app, c.predict);
+  c.evaluate_cmd = AddEvaluateCommand(app, c.evaluate);
+  c.inspect_cmd = AddInspectCommand(app, c.inspect);
+  c.algorithms_cmd = AddAlgorithmsCommand(app, c.algorithms);
+}
+
+core::Status Dispatch(Commands& c, Session& session) {
+  if (c.train_cmd->parsed()) return RunTrain(c.train, session);
+  if (c.predict_cmd->parsed()) return RunPredict(c.predict, session);
+  if (c.evaluate_cmd->parsed()) return RunEvaluate(c.evaluate, session);
+  if (c.inspect_cmd->parsed()) return RunInspect(c.inspect, session);
+  if (c.algorithms_cmd->parsed()) return RunAlgorithms(c.algorithms, session);
+  return core::Internal("no command was selected");
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, const CliEnv& env) {
+  std::ostream& out = *env.out;
+  std::ostream& err = *env.err;
+  CLI::App app(kDescription, "kiln");
+  Commands c;
+  Declare(app, c);
+
+  // CLI11 wants argc/argv (its vector overload takes the arguments in reverse).
+  std::vector<std::string> storage;
+  storage.reserve(args.size() + 1);
+  storage.emplace_back("kiln");
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return core::kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return core::kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << '\n';
+    return core::kExitOk;
+  } catch (const CLI::ParseError& e) {
+    const std::string command = SelectedCommand(app);
+    err << "kiln: error: " << e.what() << '\n'
+        << "Run 'kiln " << (command.empty() ? "" : command + " ") << "--help' for usage.\n";
+    return core::kExitUsage;
+  }
+  if (app.get_subcommands().empty()) {
+    err << app.help() << "\nkiln: error: a command is required\n";
+    return core::kExitUsage;
+  }
+  if (c.global.quiet && c.global.verbose) {
+    return ReportError(core::InvalidArgument("--quiet and --verbose contradict each other"), err);
+  }
+
+  try {
+    Session session(env, c.global);
+    core::Status status = Dispatch(c, session);
+    out.flush();
+    if (!status.ok()) return ReportError(status, err);
+    return core::kExitOk;
+  } catch (const std::bad_alloc&) {
+    return ReportError(core::ResourceExhausted("out of memory"), err);
+  } catch (const std::exception& e) {
+    return ReportError(core::Internal("unexpected exception: {}", e.what()), err);
+  }
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,108 @@
+#include "session.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "kiln/cli/format.h"
+#include "kiln/core/file.h"
+
+namespace kiln::cli {
+
+Session::Session(const CliEnv& env, const GlobalOptions& global) : env_(env), global_(global) {
+  if (env.logger != nullptr) {
+    logger_ = env.logger;
+  } else {
+    const core::LogLevel level = global.quiet     ? core::LogLevel::kError
+                                 : global.verbose ? core::LogLevel::kDebug
+                                                  : core::LogLevel::kInfo;
+    owned_logger_ = core::Logger::Stderr(level);
+    logger_ = owned_logger_.get();
+  }
+  if (env.progress_bars && !global.quiet) {
+    progress_ = std::make_unique<core::TerminalProgressReporter>(stderr);
+  } else {
+    progress_ = std::make_unique<core::NullProgressReporter>();
+  }
+}
+
+core::Result<const ml::AlgorithmRegistry*> Session::Registry() {
+  if (registry_ == nullptr) {
+    auto registry = std::make_unique<ml::AlgorithmRegistry>("algorithm");
+    core::Status status = env_.register_algorithms(*registry);
+    if (!status.ok()) return status.AddContext("while registering the built-in algorithms");
+    registry_ = std::move(registry);
+  }
+  return registry_.get();
+}
+
+std::unique_ptr<core::Context> Session::MakeContext(const RunOptions& run) {
+  core::ContextOptions options;
+  options.threads = run.threads;
+  options.seed = run.seed;
+  core::CancellationToken* cancel = env_.cancel != nullptr ? env_.cancel : &own_cancel_;
+  return std::make_unique<core::Context>(options, logger_, progress_.get(), cancel);
+}
+
+core::Status Session::ApplyRunOptions(const RunOptions& run, data::ReadOptions& options) const {
+  if (!run.format.empty()) {
+    auto format = data::ParseFormat(run.format);
+    if (!format.ok()) return core::Status(format.status()).AddContext("in --format");
+    options.format = *format;
+  }
+  options.use_cache = !run.no_cache;
+  return core::Status::Ok();
+}
+
+core::Result<data::Dataset> Session::ReadData(const std::string& path,
+                                              const data::ReadOptions& options,
+                                              core::Context& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  auto dataset = env_.read_dataset(path, options, ctx);
+  if (!dataset.ok()) return dataset;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  logger_->Debug("read {} × {} from {} in {}", Plural(dataset->num_rows(), "row"),
+                 Plural(dataset->num_features(), "feature"), path, core::HumanDuration(seconds));
+  return dataset;
+}
+
+core::Status CheckInputFile(const std::string& flag, const std::string& path) {
+  if (path.empty()) return core::InvalidArgument("{} needs a file name", flag);
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    return core::NotFound("{} {}: no such file", flag, path);
+  }
+  if (std::filesystem::is_directory(status)) {
+    return core::InvalidArgument("{} {}: is a directory; expected a file", flag, path);
+  }
+  if (::access(path.c_str(), R_OK) != 0) {
+    return core::IoError("{} {}: permission denied (cannot read it)", flag, path);
+  }
+  return core::Status::Ok();
+}
+
+core::Status PrepareOutputFile(const std::string& flag, const std::string& path) {
+  if (path.empty()) return core::InvalidArgument("{} needs a file name", flag);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return core::InvalidArgument("{} {}: is a directory; expected a file name", flag, path);
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    core::Status status = core::CreateDirectories(parent.string());
+    if (!status.ok()) return status.AddContext("while preparing " + flag + " " + path);
+  }
+  const std::string dir = parent.empty() ? "." : parent.string();
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return core::IoError("{} {}: cannot write into directory {} (permission denied)", flag, path,
+                         dir);
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,67 @@
+// Session: what one CLI command needs while it runs — the output streams, the logger, the
+// progress reporter, the cancellation token, the algorithm registry and the data reader — built
+// from a CliEnv and the global flags. Private to src/cli. Not thread-safe (one command at a time).
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "kiln/cli/cli.h"
+#include "kiln/core/context.h"
+#include "kiln/core/progress.h"
+#include "kiln/data/dataset.h"
+#include "kiln/data/read_options.h"
+
+namespace kiln::cli {
+
+struct GlobalOptions {
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// The flags that train, predict and evaluate share.
+struct RunOptions {
+  int threads = 0;
+  uint64_t seed = 42;
+  std::string format;  // "" = from the file extension
+  bool no_cache = false;
+};
+
+class Session {
+ public:
+  Session(const CliEnv& env, const GlobalOptions& global);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  std::ostream& out() { return *env_.out; }
+  core::Logger& logger() { return *logger_; }
+  bool quiet() const { return global_.quiet; }
+
+  // The registry with every algorithm, built on first use.
+  core::Result<const ml::AlgorithmRegistry*> Registry();
+  // A Context with the given threads and seed, this session's logger, progress and cancellation.
+  std::unique_ptr<core::Context> MakeContext(const RunOptions& run);
+  // Applies --format and --no-cache to `options`.
+  core::Status ApplyRunOptions(const RunOptions& run, data::ReadOptions& options) const;
+  // Reads a data file through the env's reader, logging what was read (at debug level).
+  core::Result<data::Dataset> ReadData(const std::string& path, const data::ReadOptions& options,
+                                       core::Context& ctx);
+
+ private:
+  const CliEnv& env_;
+  GlobalOptions global_;
+  std::unique_ptr<core::Logger> owned_logger_;
+  core::Logger* logger_;
+  std::unique_ptr<core::ProgressReporter> progress_;
+  core::CancellationToken own_cancel_;
+  std::unique_ptr<ml::AlgorithmRegistry> registry_;
+};
+
+// OK if `path` is an existing regular file; otherwise kNotFound / kInvalidArgument naming the
+// flag ("--data") and the path.
+core::Status CheckInputFile(const std::string& flag, const std::string& path);
+// Makes sure `path` can be written: creates missing parent directories and refuses a directory.
+core::Status PrepareOutputFile(const std::string& flag, const std::string& path);
+
+}  // namespace kiln::cli

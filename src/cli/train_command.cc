@@ -1,0 +1,194 @@
+// kiln train: read data, resolve parameters through the algorithm's ParamSpec, fit, save.
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "kiln/cli/format.h"
+#include "kiln/cli/schema_check.h"
+#include "kiln/core/hash.h"
+#include "kiln/core/strings.h"
+#include "kiln/data/dataset_view.h"
+#include "kiln/ml/evaluation.h"
+#include "kiln/ml/model_io.h"
+#include "model_input.h"
+
+namespace kiln::cli {
+namespace {
+
+constexpr const char* kTrainExamples = R"(Examples:
+  kiln train --algo logistic_regression --data data/breast_cancer/train.csv --output bc.kiln
+  kiln train --algo logistic_regression --data data/wa_churn/train.csv --label churn \
+      --valid data/wa_churn/test.csv -p C=0.5 -p max_iter=200 --output churn.kiln
+  kiln train --algo linear_regression --data data/diabetes/train.csv --output diabetes.kiln
+  kiln train --algo linear_svm --data train.libsvm --format libsvm --threads 4 --output svm.kiln
+
+Parameters (-p key=value) depend on the algorithm: see 'kiln algorithms NAME'.)";
+
+core::Result<core::ParamMap> ResolveParams(const ml::AlgorithmEntry& entry,
+                                           const std::vector<std::string>& raw) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& text : raw) {
+    auto kv = core::SplitKeyValue(text);
+    if (!kv.ok()) return core::Status(kv.status()).AddContext("in -p " + text);
+    pairs.push_back(std::move(kv).value());
+  }
+  return entry.params.Resolve(pairs);
+}
+
+std::string AbsolutePath(const std::string& path) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
+std::string Shape(const data::Dataset& ds) {
+  return fmt::format("{} × {}{}", Plural(ds.num_rows(), "row"),
+                     Plural(ds.num_features(), "feature"), ds.is_sparse() ? " (sparse)" : "");
+}
+
+std::string TaskLine(const ml::LabelInfo& label) {
+  if (!label.is_classification()) {
+    return fmt::format("regression of '{}'", label.name);
+  }
+  return fmt::format("{} classification of '{}' ({}: {})", ml::TaskName(label.task), label.name,
+                     Plural(label.num_classes(), "class", "classes"),
+                     ListPreview(label.classes, 20));
+}
+
+void FillTrainingInfo(const data::Dataset& ds, const TrainOptions& options,
+                      const core::Context& ctx, double seconds, ml::TrainingInfo& info) {
+  info.rows = ds.num_rows();
+  info.seconds = seconds;
+  info.threads = ctx.threads();
+  info.seed = ctx.seed();
+  info.data_path = AbsolutePath(options.data);
+  info.data_hash =
+      ds.source().content_hash != 0 ? core::HexDigest(ds.source().content_hash) : std::string();
+  info.created_at = IsoTimestampUtc(std::chrono::system_clock::now());
+  info.kiln_version = KILN_VERSION;
+}
+
+core::Status ReportValidation(const ml::Model& model, const data::Dataset& valid,
+                              const TrainOptions& options, Session& session, core::Context& ctx) {
+  KILN_ASSIGN_OR_RETURN(ml::Predictions predictions, PredictAll(model, valid, ctx));
+  KILN_ASSIGN_OR_RETURN(ml::Evaluation evaluation,
+                        ml::Evaluate(model.info().label, data::DatasetView(valid), predictions));
+  session.out() << fmt::format("validation on {} ({}):\n", options.valid,
+                               Plural(valid.num_rows(), "row"));
+  session.out() << Indent(evaluation.ToTable(), "  ");
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+CLI::App* AddTrainCommand(CLI::App& app, TrainOptions& o) {
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on a data file and save it");
+  cmd->add_option("--algo", o.algo, "Algorithm to train (see 'kiln algorithms')")
+      ->type_name("NAME")
+      ->required();
+  cmd->add_option("--data", o.data, "Training data file (CSV, LibSVM or JSON Lines)")
+      ->type_name("FILE")
+      ->required();
+  cmd->add_option("--label", o.label, "Label column")->type_name("COL")->capture_default_str();
+  cmd->add_option("--weight", o.weight, "Column of per-row sample weights")->type_name("COL");
+  cmd->add_option("--ignore", o.ignore, "Columns to leave out of the features")
+      ->type_name("COL,...")
+      ->delimiter(',');
+  cmd->add_option("--categorical", o.categorical, "Columns to treat as categorical")
+      ->type_name("COL,...")
+      ->delimiter(',');
+  cmd->add_option("--valid", o.valid, "Validation data: metrics are reported on it")
+      ->type_name("FILE");
+  cmd->add_option("-p,--param", o.params, "An algorithm parameter; repeat for more")
+      ->type_name("KEY=VALUE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("-o,--output", o.output, "Where to write the model file")
+      ->type_name("MODEL")
+      ->required();
+  AddRunOptions(*cmd, o.run);
+  cmd->footer(kTrainExamples);
+  return cmd;
+}
+
+core::Status RunTrain(const TrainOptions& options, Session& session) {
+  // Everything that can be checked cheaply is checked before the data is read.
+  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmRegistry* registry, session.Registry());
+  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, registry->Get(options.algo));
+  KILN_ASSIGN_OR_RETURN(core::ParamMap params, ResolveParams(*entry, options.params));
+  KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
+  if (!options.valid.empty()) KILN_RETURN_IF_ERROR(CheckInputFile("--valid", options.valid));
+  KILN_RETURN_IF_ERROR(PrepareOutputFile("--output", options.output));
+  if (!options.weight.empty() && !entry->Has(ml::capability::kWeights)) {
+    session.logger().Warn(
+        "{} does not use sample weights; --weight {} only weights the validation metrics",
+        entry->name, options.weight);
+  }
+
+  auto ctx = session.MakeContext(options.run);
+  data::ReadOptions read;
+  read.label = options.label;
+  read.label_policy = data::LabelPolicy::kRequired;
+  read.weight = options.weight;
+  read.ignore = options.ignore;
+  read.categorical = options.categorical;
+  KILN_RETURN_IF_ERROR(session.ApplyRunOptions(options.run, read));
+  KILN_ASSIGN_OR_RETURN(data::Dataset train, session.ReadData(options.data, read, *ctx));
+
+  std::optional<data::Dataset> valid;
+  if (!options.valid.empty()) {
+    data::ReadOptions valid_read = read;
+    for (const auto& field : train.schema().fields)
+      valid_read.column_types[field.name] = field.type;
+    KILN_ASSIGN_OR_RETURN(valid, session.ReadData(options.valid, valid_read, *ctx));
+    KILN_ASSIGN_OR_RETURN(InputCheck check,
+                          CheckInputSchema(train.schema(), *valid, options.valid));
+    for (const auto& warning : check.warnings) session.logger().Warn("{}", warning);
+    if (!check.unused_columns.empty()) {
+      session.logger().Warn("{}: ignoring {} that the training data does not have: {}",
+                            options.valid, Plural(check.unused_columns.size(), "column"),
+                            ListPreview(check.unused_columns));
+    }
+  }
+
+  KILN_ASSIGN_OR_RETURN(auto estimator, entry->factory.create(params));
+  ml::TrainInput input{data::DatasetView(train), std::nullopt};
+  if (valid) input.valid = data::DatasetView(*valid);
+  const auto start = std::chrono::steady_clock::now();
+  auto fitted = estimator->Fit(input, *ctx);
+  if (!fitted.ok()) {
+    core::Status status = fitted.status();
+    if (status.code() == core::StatusCode::kCancelled) return status;
+    return status.AddContext(fmt::format("while training {} on {}", entry->name, options.data));
+  }
+  std::unique_ptr<ml::Model> model = std::move(fitted).value();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A Ctrl-C that arrives as training finishes still means "do not write a model".
+  KILN_RETURN_IF_ERROR(ctx->CheckCancelled("training"));
+
+  FillTrainingInfo(train, options, *ctx, seconds, model->mutable_info().training);
+  KILN_RETURN_IF_ERROR(ml::SaveModel(*model, options.output));
+
+  auto& out = session.out();
+  out << fmt::format("trained {} on {} from {} in {} ({}, seed {})\n", entry->name, Shape(train),
+                     options.data, core::HumanDuration(seconds),
+                     Plural(static_cast<size_t>(ctx->threads()), "thread"), ctx->seed());
+  out << "task: " << TaskLine(model->info().label) << '\n';
+  if (valid) {
+    core::Status status = ReportValidation(*model, *valid, options, session, *ctx);
+    if (!status.ok()) {
+      return status.AddContext(
+          fmt::format("while evaluating on --valid {} (the model was saved "
+                      "to {})",
+                      options.valid, options.output));
+    }
+  }
+  out << "model written to " << options.output << '\n';
+  return core::Status::Ok();
+}
+
+}  // namespace kiln::cli
