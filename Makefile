@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 FORMAT_FILES = $(shell git ls-files '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: all deps data build demo test test-release test-asan format format-check bench clean
+.PHONY: all deps data build demo test test-release test-asan format format-check tidy bench clean
 
 all: build
 
@@ -26,7 +26,7 @@ demo: build data
 
 # The whole suite: format check, release build + every test, then the unit tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
-test: deps format-check test-release test-asan
+test: deps format-check test-release tidy test-asan
 
 test-release: build data
 	ctest --test-dir $(BUILD) -j2 --output-on-failure --timeout 900
@@ -43,6 +43,11 @@ format:
 
 format-check: deps
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"
+
+# clang-tidy naming checks (.clang-tidy) over every source file, using the release build's
+# compile_commands.json.
+tidy: build
+	./scripts/check-tidy.sh $(BUILD)
 
 bench: build
 	./bench/run_linear_bench.sh $(BUILD)
