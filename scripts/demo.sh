@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The README's main job on real data: list the algorithms, train logistic regression on the
+# wa_churn telco data (string categoricals, missing values, Yes/No labels) and on breast_cancer,
+# evaluate on the held-out test split, write predictions and inspect the model.
+#
+# Usage: scripts/demo.sh BIN DATA_DIR        (make demo runs: scripts/demo.sh build/bin/kiln data)
+# Outputs go to $KILN_DEMO_OUT (default out/demo/); running it again overwrites them.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 BIN DATA_DIR   (e.g. $0 build/bin/kiln data)" >&2
+  exit 2
+fi
+kiln=$1
+data=$2
+out=${KILN_DEMO_OUT:-out/demo}
+
+if [[ ! -x $kiln ]]; then
+  echo "demo: $kiln is not an executable; build it first (make build)" >&2
+  exit 1
+fi
+for set in wa_churn breast_cancer; do
+  for split in train test; do
+    if [[ ! -f $data/$set/$split.csv ]]; then
+      echo "demo: $data/$set/$split.csv is missing; create it with: make data" >&2
+      exit 1
+    fi
+  done
+done
+mkdir -p "$out"
+
+if [[ -t 1 ]]; then bold=$'\033[1m' reset=$'\033[0m'; else bold='' reset=''; fi
+# step TITLE COMMAND...: prints the title and the command, then runs it (failing the demo if it
+# fails).
+step() {
+  printf '\n%s== %s%s\n$ %s\n' "$bold" "$1" "$reset" "${*:2}"
+  "${@:2}"
+}
+
+step "Kiln version" "$kiln" --version
+step "Algorithms this build can train" "$kiln" algorithms
+
+# Telco churn: text categoricals (contract, payment_method, ...), empty cells, labels No/Yes.
+step "Train logistic regression on wa_churn (label 'churn'), validating on the test split" \
+  "$kiln" train --algo logistic_regression --data "$data/wa_churn/train.csv" --label churn \
+  --valid "$data/wa_churn/test.csv" --output "$out/churn.kiln"
+step "Evaluate the churn model on the test split" \
+  "$kiln" evaluate --model "$out/churn.kiln" --data "$data/wa_churn/test.csv"
+step "Predict churn for the test split" \
+  "$kiln" predict --model "$out/churn.kiln" --data "$data/wa_churn/test.csv" \
+  --output "$out/churn_predictions.csv"
+step "First rows of the predictions" head -n 6 "$out/churn_predictions.csv"
+step "Inspect the churn model" "$kiln" inspect "$out/churn.kiln"
+
+# Breast cancer: 30 numeric features, labels benign/malignant.
+step "Train logistic regression on breast_cancer" \
+  "$kiln" train --algo logistic_regression --data "$data/breast_cancer/train.csv" \
+  --output "$out/breast_cancer.kiln"
+step "Evaluate it on the test split" \
+  "$kiln" evaluate --model "$out/breast_cancer.kiln" --data "$data/breast_cancer/test.csv"
+step "Predict the test split" \
+  "$kiln" predict --model "$out/breast_cancer.kiln" --data "$data/breast_cancer/test.csv" \
+  --output "$out/breast_cancer_predictions.csv"
+
+rows=$(($(wc -l < "$out/churn_predictions.csv") - 1))
+cat <<SUMMARY
+
+Demo finished.
+  churn model:          $out/churn.kiln
+  churn predictions:    $out/churn_predictions.csv ($rows rows)
+  breast cancer model:  $out/breast_cancer.kiln
+  breast cancer preds:  $out/breast_cancer_predictions.csv
+Try: $kiln inspect $out/churn.kiln --json
+SUMMARY
