@@ -426,14 +426,14 @@ TEST_F(CliTest, EvaluateNeedsTheLabel) {
 // --- inspect, algorithms ----------------------------------------------------------------------
 
 TEST_F(CliTest, InspectShowsHeaderAndDescription) {
-  const std::string model = TrainBinary({"-p", "l2=0.5", "--seed", "9"});
+  const std::string model = TrainBinary({"-p", "l2=0.5", "--seed", "9", "-p", "iterations=3"});
   RunResult r = Kiln({"inspect", model});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("algorithm  prior\n"));
   EXPECT_THAT(r.out, HasSubstr("kiln model file, version 1"));
   EXPECT_THAT(r.out, HasSubstr("binary classification of 'label' (2 classes: No, Yes)"));
   EXPECT_THAT(r.out, HasSubstr("3 columns (1 categorical): x1, x2, color (categorical)"));
-  EXPECT_THAT(r.out, HasSubstr("l2=0.5"));
+  EXPECT_THAT(r.out, HasSubstr("iterations=3 l2=0.5"));
   EXPECT_THAT(r.out, HasSubstr("seed 9"));
   EXPECT_THAT(r.out, HasSubstr("kind: test-only prior model"));
 
