@@ -7,6 +7,7 @@ namespace kiln::algorithms {
 core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterLogisticRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearRegression(registry));
+  KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
   return core::Status::Ok();
 }
 

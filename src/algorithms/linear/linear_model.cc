@@ -289,6 +289,7 @@ core::Result<PreparedData> Prepare(const std::string& algorithm, const core::Par
   }
   const size_t n = view.size();
   out.c.resize(n);
+  out.sample_c.resize(n);
   double total = 0;
   for (size_t i = 0; i < n; ++i) {
     const double w = view.weight(i);
@@ -296,14 +297,19 @@ core::Result<PreparedData> Prepare(const std::string& algorithm, const core::Par
       return core::DataError("{}: sample weight {} is not a finite number >= 0",
                              view.dataset().Where(view.row(i)), core::FormatDouble(w));
     }
+    out.sample_c[i] = w;
     out.c[i] = classification ? w * class_w[static_cast<size_t>(out.classes[i])] : w;
-    total += out.c[i];
+    total += w;
   }
-  if (!(total > 0)) {
+  double effective = 0;
+  for (double v : out.c) effective += v;
+  if (!(total > 0) || !(effective > 0)) {
     return core::DataError("{}: the training rows' weights sum to zero; nothing to learn from",
                            algorithm);
   }
   for (double& v : out.c) v /= total;
+  for (double& v : out.sample_c) v /= total;
+  out.class_weights = std::move(class_w);
   out.total_weight = total;
   return out;
 }

@@ -68,8 +68,12 @@ struct PreparedData {
   ml::DesignMatrix x;
   std::vector<int32_t> classes;  // classification: class index per row
   std::vector<double> targets;   // regression: target per row
-  std::vector<double> c;         // normalised effective weights (sample x class), Σ = 1
-  double total_weight = 0;       // W = Σ effective weights before normalising
+  // c_i = w_i · cw_{y_i} / W: sample weight times class weight over W = Σ sample weights
+  // (so sklearn's C maps to l2 = 1/(C·W) with or without class weights).
+  std::vector<double> c;
+  std::vector<double> sample_c;       // w_i / W
+  std::vector<double> class_weights;  // classification: cw per class
+  double total_weight = 0;            // W
 };
 
 // Declares the parameters every linear model shares: fit_intercept, standardize, max_onehot,

@@ -1,10 +1,10 @@
 // logistic_regression: binary and multinomial (softmax) logistic regression.
 //
-// Objective (see objectives.h), with c_i = w_i / W, W = Σ w_i over effective weights (sample
-// weight x class weight):
+// Objective (see objectives.h), with c_i = w_i · cw_{y_i} / W (sample weight times class
+// weight, W = Σ sample weights; W = n without weights):
 //     minimise  Σ_i c_i · logloss(y_i, W·x_i + b) + l2/2 · ‖W‖² + l1 · ‖W‖₁
 // The intercept is never regularised. Mapping to scikit-learn (verified numerically):
-//     LogisticRegression(C=C)                 ≡ l2 = 1 / (C · W)   (W = n without weights)
+//     LogisticRegression(C=C)                 ≡ l2 = 1 / (C · W)   (also with class_weight)
 //     LogisticRegression(penalty='l1', C=C)   ≡ l1 = 1 / (C · W), l2 = 0
 //     LogisticRegression(penalty='elasticnet', C, l1_ratio=r)
 //                                             ≡ l1 = r / (C · W), l2 = (1 − r) / (C · W)

@@ -1,7 +1,9 @@
 // Losses and the regularised empirical-risk objective shared by Kiln's linear models.
 //
 // Every linear model minimises
-//     F(W, b) = Σ_i c_i · loss(y_i, W·x_i + b) + l2/2 · ‖W‖² + l1 · ‖W‖₁,   c_i = w_i / Σ_j w_j
+//     F(W, b) = Σ_i c_i · loss(y_i, W·x_i + b) + l2/2 · ‖W‖² + l1 · ‖W‖₁
+// with c_i = w_i · cw_{y_i} / Σ_j w_j (sample weight times class weight over the total sample
+// weight; Σ c_i = 1 without class weights)
 // over K weight vectors W (K x d) and intercepts b (K, never regularised by these terms). The
 // parameter vector θ is laid out as [W row-major (K·d) | b (K, only with an intercept)].
 // Losses: logistic (y ∈ {0,1}, K = 1), softmax (y = class index, K = classes), squared
@@ -26,7 +28,7 @@ struct Problem {
   Loss loss = Loss::kLogistic;
   size_t outputs = 1;     // K
   std::vector<double> y;  // per row, see Loss
-  std::vector<double> c;  // per row, normalised sample weights summing to 1
+  std::vector<double> c;  // per row, c_i as above
   bool fit_intercept = true;
   double l2 = 0;
   double l1 = 0;
