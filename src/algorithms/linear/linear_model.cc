@@ -314,6 +314,12 @@ core::Result<PreparedData> Prepare(const std::string& algorithm, const core::Par
   return out;
 }
 
+double EffectiveL2(const core::ParamMap& params, double total_weight) {
+  if (params.IsSet("l2")) return params.GetDouble("l2");
+  if (params.Has("l1") && params.GetDouble("l1") > 0) return 0.0;
+  return 1.0 / total_weight;
+}
+
 nlohmann::json ReportJson(const SolverReport& r) {
   return {{"solver", r.solver},
           {"iterations", r.iterations},

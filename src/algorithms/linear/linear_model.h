@@ -94,6 +94,14 @@ core::Result<std::vector<double>> ParseClassWeights(const std::string& text,
                                                     const std::vector<int32_t>& y,
                                                     const data::DatasetView& view);
 
+// The L2 penalty to use: the 'l2' parameter when the user gave it; otherwise 0 when l1 > 0
+// (a pure lasso / L1 model), else 1/W — the default C = 1 of sklearn and LIBLINEAR, which keeps
+// the penalty's weight relative to the data constant as data grows.
+double EffectiveL2(const core::ParamMap& params, double total_weight);
+inline constexpr const char* kL2Help =
+    "Default (not given): 1/W, i.e. sklearn's and LIBLINEAR's default C = 1 (W = rows or sum of "
+    "sample weights), or 0 when l1 > 0. ";
+
 // Solver facts for Model::mutable_info().training.extra.
 nlohmann::json ReportJson(const SolverReport& report);
 

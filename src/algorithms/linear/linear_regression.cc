@@ -33,10 +33,11 @@ constexpr const char* kName = "linear_regression";
 
 core::ParamSpec Spec() {
   core::ParamSpec spec(kName);
-  spec.Double("l2", 1e-4,
-              "L2 (ridge) penalty per unit of mean loss: minimise mean weighted ½(y − ŷ)² + "
-              "l2/2·‖w‖² + l1·‖w‖₁. sklearn Ridge(alpha) is l2 = alpha/n; ElasticNet(alpha, "
-              "l1_ratio) is l2 = alpha·(1 − l1_ratio). 0 gives ordinary least squares.")
+  spec.Double("l2", 0.0,
+              std::string(linear::kL2Help) +
+                  "L2 (ridge) penalty per unit of mean loss: minimise mean weighted ½(y − ŷ)² + "
+                  "l2/2·‖w‖² + l1·‖w‖₁. sklearn Ridge(alpha) is l2 = alpha/n; ElasticNet(alpha, "
+                  "l1_ratio) is l2 = alpha·(1 − l1_ratio). 0 gives ordinary least squares.")
       .Min(0)
       .LogScale();
   spec.Double("l1", 0.0,
@@ -53,10 +54,11 @@ core::ParamSpec Spec() {
               "Stop when the largest gradient component / optimality violation (for the "
               "unit-variance target) is below this; online solvers: relative epoch-loss change.")
       .Min(0, false);
-  spec.Int("epochs", 0, "Passes for sgd/adagrad/ftrl; 0 = automatic (3 on large data, else 10).")
+  spec.Int("epochs", 0, "Passes for sgd/adagrad/ftrl; 0 = automatic (2 on large data, else 10).")
       .Min(0);
   spec.Double("learning_rate", 0.0,
-              "Online step size (SGD η0, Adagrad η, FTRL α); 0 = automatic (0.1; SGD 0.01).")
+              "Online step size (SGD η0, Adagrad η, FTRL α); 0 = automatic (FTRL 0.2, Adagrad 0.1, "
+              "SGD 0.01).")
       .Min(0);
   linear::AddEncoderParams(spec);
   return spec;
@@ -139,7 +141,6 @@ class LinearRegression final : public ml::Estimator {
 
   core::Result<std::unique_ptr<ml::Model>> Fit(const ml::TrainInput& input,
                                                core::Context& ctx) override {
-    const double l2 = params_.GetDouble("l2");
     const double l1 = params_.GetDouble("l1");
     const std::string solver = params_.GetString("solver");
     if (l1 > 0 && (solver == "normal" || solver == "lbfgs")) {
@@ -150,6 +151,7 @@ class LinearRegression final : public ml::Estimator {
     }
     KILN_ASSIGN_OR_RETURN(linear::PreparedData data,
                           linear::Prepare(kName, params_, false, input, ctx));
+    const double l2 = linear::EffectiveL2(params_, data.total_weight);
     const bool sparse = data.x.is_sparse();
     if (sparse && (solver == "normal" || solver == "cd")) {
       return core::InvalidArgument(
@@ -202,6 +204,7 @@ class LinearRegression final : public ml::Estimator {
     std::vector<double> b(1, p.fit_intercept ? theta[d] : 0.0);
     theta.resize(d);
     data.info.training.extra = linear::ReportJson(report);
+    data.info.training.extra["l2"] = l2;
     return std::unique_ptr<ml::Model>(std::make_unique<linear::LinearModel>(
         std::move(data.info), linear::Link::kIdentity, std::move(data.encoder), 1,
         core::Array<double>(std::move(theta)), core::Array<double>(std::move(b))));

@@ -33,10 +33,11 @@ constexpr const char* kName = "linear_svm";
 
 core::ParamSpec Spec() {
   core::ParamSpec spec(kName);
-  spec.Double("l2", 1e-4,
-              "L2 penalty per unit of mean loss: minimise mean weighted loss + l2/2·‖w‖² (the "
-              "bias included, as LIBLINEAR). sklearn LinearSVC(C) is l2 = 1/(C·n).")
-      .Min(0, false)
+  spec.Double("l2", 0.0,
+              std::string(linear::kL2Help) +
+                  "L2 penalty per unit of mean loss: minimise mean weighted loss + l2/2·‖w‖² (the "
+                  "bias included, as LIBLINEAR). sklearn LinearSVC(C) is l2 = 1/(C·n).")
+      .Min(0)
       .LogScale();
   spec.Choice("loss", "squared_hinge", {"hinge", "squared_hinge"},
               "hinge: max(0, 1 − y·f(x)) (the classic SVM); squared_hinge: its square "
@@ -66,6 +67,13 @@ class LinearSvm final : public ml::Estimator {
                                                core::Context& ctx) override {
     KILN_ASSIGN_OR_RETURN(linear::PreparedData data,
                           linear::Prepare(kName, params_, true, input, ctx));
+    l2_ = linear::EffectiveL2(params_, data.total_weight);
+    if (!(l2_ > 0)) {
+      return core::InvalidArgument(
+          "{}: parameter 'l2' must be > 0 for a support vector machine (found {}); it is "
+          "1/(C·n) for sklearn's LinearSVC(C)",
+          kName, l2_);
+    }
     const size_t classes = data.info.label.num_classes();
     const size_t k = classes == 2 ? 1 : classes;
     const size_t d = data.x.cols();
@@ -115,6 +123,7 @@ class LinearSvm final : public ml::Estimator {
       extra["per_class"] = std::move(per);
       extra.erase("objective");
     }
+    extra["l2"] = l2_;
     data.info.training.extra = std::move(extra);
     return std::unique_ptr<ml::Model>(std::make_unique<linear::LinearModel>(
         std::move(data.info), linear::Link::kDecision, std::move(data.encoder), k,
@@ -126,7 +135,7 @@ class LinearSvm final : public ml::Estimator {
   core::Result<std::pair<linear::SolverReport, std::vector<double>>> Solve(
       const ml::DesignMatrix& x, std::vector<double> y, std::vector<double> cost, size_t stream,
       core::Context& ctx) const {
-    const double l2 = params_.GetDouble("l2");
+    const double l2 = l2_;
     const bool squared = params_.GetString("loss") == "squared_hinge";
     const std::string solver = params_.GetString("solver");
     const bool fit_intercept = params_.GetBool("fit_intercept");
@@ -155,7 +164,7 @@ class LinearSvm final : public ml::Estimator {
     o.method = solver == "adagrad" ? linear::OnlineMethod::kAdagrad : linear::OnlineMethod::kSgd;
     o.epochs = static_cast<int>(params_.GetInt("epochs"));
     const double lr = params_.GetDouble("learning_rate");
-    o.learning_rate = lr > 0 ? lr : (o.method == linear::OnlineMethod::kSgd ? 0.01 : 0.1);
+    o.learning_rate = lr > 0 ? lr : linear::DefaultLearningRate(o.method);
     o.tol = params_.GetDouble("tol");
     o.seed = core::Rng(ctx.seed()).Fork(stream).Next();
     o.label = kName;
@@ -166,6 +175,7 @@ class LinearSvm final : public ml::Estimator {
   }
 
   core::ParamMap params_;
+  double l2_ = 0;
 };
 
 }  // namespace

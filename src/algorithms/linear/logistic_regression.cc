@@ -29,10 +29,11 @@ constexpr const char* kName = "logistic_regression";
 
 core::ParamSpec Spec() {
   core::ParamSpec spec(kName);
-  spec.Double("l2", 1e-4,
-              "L2 penalty on the weights, per unit of (mean) loss: minimise mean weighted "
-              "log-loss + l2/2·‖w‖² + l1·‖w‖₁. sklearn LogisticRegression(C) is l2 = 1/(C·n) "
-              "(n = rows, or the sum of sample weights).")
+  spec.Double("l2", 0.0,
+              std::string(linear::kL2Help) +
+                  "L2 penalty on the weights, per unit of (mean) loss: minimise mean weighted "
+                  "log-loss + l2/2·‖w‖² + l1·‖w‖₁. sklearn LogisticRegression(C) is l2 = 1/(C·n) "
+                  "(n = rows, or the sum of sample weights).")
       .Min(0)
       .LogScale();
   spec.Double("l1", 0.0,
@@ -51,12 +52,12 @@ core::ParamSpec Spec() {
               "less than this fraction.")
       .Min(0, false);
   spec.Int("epochs", 0,
-           "Passes over the data for sgd/adagrad/ftrl; 0 = automatic (3 for the auto choice on "
+           "Passes over the data for sgd/adagrad/ftrl; 0 = automatic (2 for the auto choice on "
            "large data, 10 otherwise).")
       .Min(0);
   spec.Double("learning_rate", 0.0,
               "Step size of the online solvers (SGD η0, Adagrad η, FTRL α); 0 = automatic "
-              "(0.1 for FTRL and Adagrad, 0.01 for SGD).")
+              "(FTRL 0.2, Adagrad 0.1, SGD 0.01).")
       .Min(0);
   linear::AddEncoderParams(spec);
   linear::AddClassWeightParam(spec);
@@ -72,7 +73,6 @@ class LogisticRegression final : public ml::Estimator {
 
   core::Result<std::unique_ptr<ml::Model>> Fit(const ml::TrainInput& input,
                                                core::Context& ctx) override {
-    const double l2 = params_.GetDouble("l2");
     const double l1 = params_.GetDouble("l1");
     const std::string solver = params_.GetString("solver");
     if (l1 > 0 && solver == "lbfgs") {
@@ -83,6 +83,7 @@ class LogisticRegression final : public ml::Estimator {
     }
     KILN_ASSIGN_OR_RETURN(linear::PreparedData data,
                           linear::Prepare(kName, params_, true, input, ctx));
+    const double l2 = linear::EffectiveL2(params_, data.total_weight);
     const size_t classes = data.info.label.num_classes();
     Problem p;
     p.x = &data.x;
@@ -122,9 +123,9 @@ class LogisticRegression final : public ml::Estimator {
                  : chosen == "adagrad" ? linear::OnlineMethod::kAdagrad
                                        : linear::OnlineMethod::kSgd;
       const int64_t epochs = params_.GetInt("epochs");
-      o.epochs = epochs > 0 ? static_cast<int>(epochs) : (solver == "auto" ? 3 : 10);
+      o.epochs = epochs > 0 ? static_cast<int>(epochs) : (solver == "auto" ? 2 : 10);
       const double lr = params_.GetDouble("learning_rate");
-      o.learning_rate = lr > 0 ? lr : (o.method == linear::OnlineMethod::kSgd ? 0.01 : 0.1);
+      o.learning_rate = lr > 0 ? lr : linear::DefaultLearningRate(o.method);
       o.tol = params_.GetDouble("tol");
       o.seed = ctx.seed();
       o.label = kName;
@@ -143,6 +144,7 @@ class LogisticRegression final : public ml::Estimator {
     }
     theta.resize(nw);
     data.info.training.extra = linear::ReportJson(report);
+    data.info.training.extra["l2"] = l2;
     auto model = std::make_unique<linear::LinearModel>(
         std::move(data.info), k == 1 ? linear::Link::kLogistic : linear::Link::kSoftmax,
         std::move(data.encoder), k, core::Array<double>(std::move(theta)),

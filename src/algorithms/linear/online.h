@@ -34,6 +34,9 @@ struct OnlineOptions {
   std::string label = "training";
 };
 
+// Step size used when the user gives none: FTRL α 0.2, Adagrad η 0.1, SGD η0 0.01.
+double DefaultLearningRate(OnlineMethod method);
+
 // Minimises the problem from *theta (size p.dim(), updated in place). Hinge losses allowed.
 core::Result<SolverReport> MinimizeOnline(const Problem& p, const OnlineOptions& options,
                                           std::vector<double>* theta, core::Context& ctx);
