@@ -1,9 +1,13 @@
 #include "kiln/algorithms/builtin.h"
 
+#include "linear/register.h"
+
 namespace kiln::algorithms {
 
 core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
-  (void)registry;
+  KILN_RETURN_IF_ERROR(RegisterLogisticRegression(registry));
+  KILN_RETURN_IF_ERROR(RegisterLinearRegression(registry));
+  KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
   return core::Status::Ok();
 }
 

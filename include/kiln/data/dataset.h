@@ -24,9 +24,11 @@ struct SourceInfo {
   uint64_t file_bytes = 0;
   uint64_t content_hash = 0;     // XXH3-64 of the file's bytes (0 if not computed)
   uint64_t first_data_line = 1;  // 1-based line of row 0 (2 when a header line comes first)
-  // Line of each row, only when some record spans several lines (quoted newlines); else empty
-  // and row r is on line first_data_line + r.
+  // Line of each row, only when the rows are not on consecutive lines (a record spanning
+  // several lines through quoted newlines, or skipped blank/comment lines); else empty and row r
+  // is on line first_data_line + r.
   core::Array<uint64_t> row_lines;
+  bool from_cache = false;  // true when ReadDataset mapped the dataset cache instead of parsing
 };
 
 class Dataset {

@@ -1,0 +1,332 @@
+#include "linear_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "kiln/core/strings.h"
+#include "kiln/ml/labels.h"
+
+namespace kiln::algorithms::linear {
+namespace {
+
+std::string_view LinkName(Link link) {
+  switch (link) {
+    case Link::kIdentity:
+      return "identity";
+    case Link::kLogistic:
+      return "logistic";
+    case Link::kSoftmax:
+      return "softmax";
+    case Link::kDecision:
+      return "decision";
+  }
+  return "identity";
+}
+
+core::Result<Link> ParseLink(std::string_view name) {
+  for (Link l : {Link::kIdentity, Link::kLogistic, Link::kSoftmax, Link::kDecision}) {
+    if (LinkName(l) == name) return l;
+  }
+  return core::Corrupt("unknown link '{}' in the model body", name);
+}
+
+// Large models list only their largest weights in Describe().
+constexpr size_t kDescribeAllWeights = 100000;
+
+}  // namespace
+
+LinearModel::LinearModel(ml::ModelInfo info, Link link, ml::FeatureEncoder encoder, size_t outputs,
+                         core::Array<double> weights, core::Array<double> intercept)
+    : ml::Model(std::move(info)),
+      link_(link),
+      encoder_(std::move(encoder)),
+      outputs_(outputs),
+      weights_(std::move(weights)),
+      intercept_(std::move(intercept)) {}
+
+std::vector<double> LinearModel::Margins(const ml::DesignMatrix& x, core::ThreadPool& pool) const {
+  std::vector<double> z(x.rows() * outputs_);
+  x.Multiply(weights_.span(), outputs_, z, pool);
+  for (size_t i = 0; i < x.rows(); ++i)
+    for (size_t c = 0; c < outputs_; ++c) z[i * outputs_ + c] += intercept_[c];
+  return z;
+}
+
+core::Result<ml::Predictions> LinearModel::Predict(const data::DatasetView& view,
+                                                   core::Context& ctx) const {
+  KILN_ASSIGN_OR_RETURN(ml::DesignMatrix x, encoder_.Transform(view, ctx.pool()));
+  std::vector<double> z = Margins(x, ctx.pool());
+  ml::Predictions out;
+  out.task = info().label.task;
+  out.rows = x.rows();
+  const size_t n = x.rows();
+  const size_t k = outputs_;
+  switch (link_) {
+    case Link::kIdentity:
+      out.scores = std::move(z);
+      break;
+    case Link::kLogistic:
+      out.scores.resize(n);
+      out.classes.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        const double v = z[i];
+        const double p = v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v));
+        out.scores[i] = p;
+        out.classes[i] = v > 0 ? 1 : 0;
+      }
+      break;
+    case Link::kSoftmax:
+      out.classes.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        double* row = z.data() + i * k;
+        const size_t best = static_cast<size_t>(std::max_element(row, row + k) - row);
+        const double m = row[best];
+        double s = 0;
+        for (size_t c = 0; c < k; ++c) s += (row[c] = std::exp(row[c] - m));
+        for (size_t c = 0; c < k; ++c) row[c] /= s;
+        out.classes[i] = static_cast<int32_t>(best);
+      }
+      out.scores = std::move(z);
+      break;
+    case Link::kDecision:
+      out.probabilistic = false;
+      out.classes.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        const double* row = z.data() + i * k;
+        out.classes[i] = k == 1 ? (row[0] > 0 ? 1 : 0)
+                                : static_cast<int32_t>(std::max_element(row, row + k) - row);
+      }
+      out.scores = std::move(z);
+      break;
+  }
+  return out;
+}
+
+core::Status LinearModel::Save(core::ArrayFileWriter& writer) const {
+  auto& body = writer.meta()["body"];
+  body["link"] = LinkName(link_);
+  body["outputs"] = outputs_;
+  body["num_features"] = encoder_.num_features();
+  body["encoder"] = encoder_.ToJson();
+  writer.AddArray("weights", weights_);
+  writer.AddArray("intercept", intercept_);
+  return core::Status::Ok();
+}
+
+core::Result<std::unique_ptr<ml::Model>> LinearModel::Load(const core::ArrayFileReader& file,
+                                                           ml::ModelInfo info) {
+  const nlohmann::json& meta = file.meta();
+  if (!meta.contains("body") || !meta["body"].is_object())
+    return core::Corrupt("{}: the model has no body section", file.path());
+  const nlohmann::json& body = meta["body"];
+  if (!body.contains("link") || !body["link"].is_string() || !body.contains("outputs") ||
+      !body["outputs"].is_number_unsigned() || !body.contains("encoder"))
+    return core::Corrupt("{}: the linear model's body is incomplete", file.path());
+  KILN_ASSIGN_OR_RETURN(Link link, ParseLink(body["link"].get<std::string>()));
+  const size_t k = body["outputs"].get<size_t>();
+  auto encoder = ml::FeatureEncoder::FromJson(body["encoder"]);
+  if (!encoder.ok()) return core::Status(encoder.status()).AddContext("in " + file.path());
+  KILN_ASSIGN_OR_RETURN(core::Array<double> w, file.GetArray<double>("weights"));
+  KILN_ASSIGN_OR_RETURN(core::Array<double> b, file.GetArray<double>("intercept"));
+  const size_t d = encoder->num_features();
+  if (k == 0 || w.size() != k * d || b.size() != k) {
+    return core::Corrupt("{}: weights have {} values and intercepts {}, expected {} x {} and {}",
+                         file.path(), w.size(), b.size(), k, d, k);
+  }
+  return std::unique_ptr<ml::Model>(std::make_unique<LinearModel>(
+      std::move(info), link, std::move(encoder).value(), k, std::move(w), std::move(b)));
+}
+
+nlohmann::json LinearModel::Describe() const {
+  const size_t d = encoder_.num_features();
+  const size_t k = outputs_;
+  nlohmann::json j;
+  j["link"] = LinkName(link_);
+  j["outputs"] = k;
+  j["num_features"] = d;
+  j["intercept"] = std::vector<double>(intercept_.begin(), intercept_.end());
+  std::vector<std::string> names = encoder_.FeatureNames();
+  if (d <= kDescribeAllWeights) {
+    j["features"] = names;
+    nlohmann::json w = nlohmann::json::array(), raw = nlohmann::json::array();
+    std::vector<double> raw_b(k);
+    for (size_t c = 0; c < k; ++c) {
+      std::span<const double> row = weights_.span().subspan(c * d, d);
+      w.push_back(std::vector<double>(row.begin(), row.end()));
+      std::vector<double> r;
+      encoder_.ToRawUnits(row, intercept_[c], &r, &raw_b[c]);
+      raw.push_back(std::move(r));
+    }
+    j["weights"] = std::move(w);
+    j["coefficients_raw"] = std::move(raw);
+    j["intercept_raw"] = raw_b;
+  } else {
+    // Too many to list: the largest weights by magnitude per output.
+    nlohmann::json top = nlohmann::json::array();
+    for (size_t c = 0; c < k; ++c) {
+      std::vector<size_t> idx(d);
+      std::iota(idx.begin(), idx.end(), 0);
+      const double* row = weights_.data() + c * d;
+      const size_t m = std::min<size_t>(1000, d);
+      std::partial_sort(idx.begin(), idx.begin() + m, idx.end(), [&](size_t a, size_t b) {
+        return std::abs(row[a]) > std::abs(row[b]) ||
+               (std::abs(row[a]) == std::abs(row[b]) && a < b);
+      });
+      nlohmann::json list = nlohmann::json::array();
+      for (size_t t = 0; t < m && row[idx[t]] != 0; ++t)
+        list.push_back({names[idx[t]], row[idx[t]]});
+      top.push_back(std::move(list));
+    }
+    j["top_weights"] = std::move(top);
+    j["weights_omitted"] = true;
+  }
+  size_t nonzero = 0;
+  for (double v : weights_) nonzero += v != 0;
+  j["nonzero_weights"] = nonzero;
+  return j;
+}
+
+void AddEncoderParams(core::ParamSpec& spec) {
+  spec.Bool("fit_intercept", true,
+            "Learn an intercept (bias). For logistic/linear regression it is never regularised.");
+  spec.Bool("standardize", true,
+            "Scale numeric columns to zero mean and unit variance (as sklearn's StandardScaler) "
+            "before fitting; weights in Describe() are in that space, coefficients_raw in the "
+            "original units. Sparse (LibSVM) data is never centred or scaled.");
+  spec.Int("max_onehot", 64,
+           "Categorical columns with at most this many categories are one-hot encoded; more are "
+           "hashed into hash_buckets features.")
+      .Min(0);
+  spec.Int("hash_buckets", 1024,
+           "Buckets for hashing high-cardinality categorical columns (xxHash of column and value).")
+      .Min(1)
+      .Max(1 << 24);
+}
+
+void AddClassWeightParam(core::ParamSpec& spec) {
+  spec.String("class_weight", "none",
+              "Per-class weights multiplying the sample weights: 'none', 'balanced' (n / (K * "
+              "count of the class), as sklearn) or a list 'CLASS:W,CLASS:W' by class name "
+              "(unlisted classes weigh 1).");
+}
+
+ml::FeatureEncoderOptions EncoderOptions(const core::ParamMap& params) {
+  ml::FeatureEncoderOptions o;
+  o.standardize = params.GetBool("standardize");
+  o.max_onehot = params.GetInt("max_onehot");
+  o.hash_buckets = params.GetInt("hash_buckets");
+  return o;
+}
+
+core::Result<std::vector<double>> ParseClassWeights(const std::string& text,
+                                                    const std::vector<std::string>& classes,
+                                                    const std::vector<int32_t>& y,
+                                                    const data::DatasetView& view) {
+  (void)view;
+  const size_t k = classes.size();
+  std::vector<double> w(k, 1.0);
+  const std::string t(core::Trim(text));
+  if (t.empty() || t == "none") return w;
+  if (t == "balanced") {
+    std::vector<double> count(k, 0.0);
+    for (int32_t c : y) count[static_cast<size_t>(c)] += 1;
+    for (size_t c = 0; c < k; ++c)
+      w[c] = count[c] > 0 ? static_cast<double>(y.size()) / (static_cast<double>(k) * count[c]) : 1;
+    return w;
+  }
+  for (const std::string& part : core::Split(t, ',')) {
+    const size_t colon = part.rfind(':');
+    if (colon == std::string::npos) {
+      return core::InvalidArgument(
+          "parameter 'class_weight': expected 'none', 'balanced' or 'CLASS:W,CLASS:W', found "
+          "'{}'",
+          core::Excerpt(part));
+    }
+    const std::string name(core::Trim(std::string_view(part).substr(0, colon)));
+    const auto value = core::ParseDouble(std::string_view(part).substr(colon + 1));
+    if (!value || !std::isfinite(*value) || *value < 0) {
+      return core::InvalidArgument(
+          "parameter 'class_weight': the weight of class '{}' must be a number >= 0, found '{}'",
+          name, core::Excerpt(part.substr(colon + 1)));
+    }
+    auto it = std::find(classes.begin(), classes.end(), name);
+    if (it == classes.end()) {
+      return core::InvalidArgument(
+          "parameter 'class_weight' names class '{}', which is not in the training labels; "
+          "classes: {}",
+          name, core::Join(classes, ", "));
+    }
+    w[static_cast<size_t>(it - classes.begin())] = *value;
+  }
+  return w;
+}
+
+core::Result<PreparedData> Prepare(const std::string& algorithm, const core::ParamMap& params,
+                                   bool classification, const ml::TrainInput& input,
+                                   core::Context& ctx) {
+  const data::DatasetView& view = input.train;
+  if (view.size() == 0) return core::DataError("{}: there are no training rows", algorithm);
+  PreparedData out;
+  out.info.algorithm = algorithm;
+  out.info.params = params.ToJson();
+  out.info.schema = view.dataset().schema();
+  if (classification) {
+    KILN_ASSIGN_OR_RETURN(out.info.label, ml::FitClassLabels(view));
+    KILN_ASSIGN_OR_RETURN(out.classes, ml::EncodeClasses(out.info.label, view));
+  } else {
+    KILN_ASSIGN_OR_RETURN(out.info.label, ml::FitRegressionLabel(view));
+    KILN_ASSIGN_OR_RETURN(out.targets, ml::EncodeTargets(out.info.label, view));
+  }
+  KILN_ASSIGN_OR_RETURN(out.encoder, ml::FeatureEncoder::Fit(view, EncoderOptions(params)));
+  KILN_ASSIGN_OR_RETURN(out.x, out.encoder.Transform(view, ctx.pool()));
+
+  std::vector<double> class_w;
+  if (classification) {
+    KILN_ASSIGN_OR_RETURN(class_w, ParseClassWeights(params.GetString("class_weight"),
+                                                     out.info.label.classes, out.classes, view));
+  }
+  const size_t n = view.size();
+  out.c.resize(n);
+  out.sample_c.resize(n);
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double w = view.weight(i);
+    if (!std::isfinite(w) || w < 0) {
+      return core::DataError("{}: sample weight {} is not a finite number >= 0",
+                             view.dataset().Where(view.row(i)), core::FormatDouble(w));
+    }
+    out.sample_c[i] = w;
+    out.c[i] = classification ? w * class_w[static_cast<size_t>(out.classes[i])] : w;
+    total += w;
+  }
+  double effective = 0;
+  for (double v : out.c) effective += v;
+  if (!(total > 0) || !(effective > 0)) {
+    return core::DataError("{}: the training rows' weights sum to zero; nothing to learn from",
+                           algorithm);
+  }
+  for (double& v : out.c) v /= total;
+  for (double& v : out.sample_c) v /= total;
+  out.class_weights = std::move(class_w);
+  out.total_weight = total;
+  return out;
+}
+
+double EffectiveL2(const core::ParamMap& params, double total_weight) {
+  if (params.IsSet("l2")) return params.GetDouble("l2");
+  if (params.Has("l1") && params.GetDouble("l1") > 0) return 0.0;
+  return 1.0 / total_weight;
+}
+
+nlohmann::json ReportJson(const SolverReport& r) {
+  return {{"solver", r.solver},
+          {"iterations", r.iterations},
+          {"converged", r.converged},
+          {"objective", r.objective},
+          {"gradient_max", r.gradient_norm},
+          {"stop_reason", r.stop_reason}};
+}
+
+}  // namespace kiln::algorithms::linear

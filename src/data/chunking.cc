@@ -1,0 +1,175 @@
+#include "chunking.h"
+
+#include <cstring>
+#include <filesystem>
+
+namespace kiln::data::internal {
+
+InputText::InputText(std::string path, std::string_view text, const core::MappedFile* file,
+                     core::Context& ctx)
+    : path_(std::move(path)), text_(text), file_(file), ctx_(ctx) {
+  progress_ = ctx.progress().Start("reading " + std::filesystem::path(path_).filename().string(),
+                                   text.size(), "B");
+}
+
+InputText::~InputText() {
+  if (progress_) progress_->Finish();
+}
+
+void InputText::Consume(size_t upto) {
+  upto = std::min(upto, text_.size());
+  if (upto <= consumed_) return;
+  hasher_.Update(text_.data() + consumed_, upto - consumed_);
+  if (file_ != nullptr) file_->DropRange(consumed_, upto - consumed_);
+  progress_->Add(upto - consumed_);
+  consumed_ = upto;
+}
+
+uint64_t InputText::FinishHash() {
+  Consume(text_.size());
+  return hasher_.Digest();
+}
+
+namespace {
+
+// First position >= from + chunk_bytes - 1 holding '\n', searched up to `max_scan` bytes;
+// returns the boundary after it, or text.size() if there is none in reach.
+size_t NextLineBoundary(std::string_view text, size_t nominal, size_t max_scan) {
+  const size_t scan_begin = nominal - 1;  // a chunk may end right at `nominal`
+  const size_t scan_len = std::min(text.size() - scan_begin, max_scan);
+  const void* hit = std::memchr(text.data() + scan_begin, '\n', scan_len);
+  if (hit == nullptr) return text.size();
+  return static_cast<size_t>(static_cast<const char*>(hit) - text.data()) + 1;
+}
+
+size_t CountQuotes(const char* p, size_t n) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += p[i] == '"';
+  return count;
+}
+
+}  // namespace
+
+std::vector<ChunkRange> PlanLineChunks(std::string_view text, size_t from, size_t chunk_bytes,
+                                       size_t max_chunks, size_t max_scan) {
+  chunk_bytes = std::max<size_t>(chunk_bytes, 1);
+  std::vector<ChunkRange> out;
+  size_t begin = from;
+  while (begin < text.size() && out.size() < max_chunks) {
+    size_t end = text.size();
+    if (text.size() - begin > chunk_bytes) {
+      end = NextLineBoundary(text, begin + chunk_bytes, max_scan);
+    }
+    out.push_back({begin, end});
+    begin = end;
+  }
+  return out;
+}
+
+std::vector<ChunkRange> PlanQuotedChunks(std::string_view text, size_t from, size_t chunk_bytes,
+                                         size_t max_chunks, size_t max_scan,
+                                         core::ThreadPool& pool) {
+  chunk_bytes = std::max<size_t>(chunk_bytes, 1);
+  // Nominal ends from + k * chunk_bytes; a boundary is searched from the byte before each.
+  std::vector<size_t> target;
+  for (size_t k = 1; k <= max_chunks; ++k) {
+    const size_t at = from + k * chunk_bytes;
+    if (at >= text.size()) break;
+    target.push_back(at - 1);
+  }
+  // Quotes per segment [target[k-1], target[k]) in parallel, for the parity at each target.
+  std::vector<size_t> counts(target.size());
+  core::ParallelForBlocks(pool, 0, target.size(), 1, [&](size_t k, size_t, size_t) {
+    const size_t seg_begin = k == 0 ? from : target[k - 1];
+    counts[k] = CountQuotes(text.data() + seg_begin, target[k] - seg_begin);
+  });
+  std::vector<ChunkRange> out;
+  size_t begin = from;  // current chunk start: a boundary, outside quotes
+  // The last boundary search started at scan_start and counted scan_quotes quotes up to `begin`.
+  size_t scan_start = from;
+  size_t scan_quotes = 0;
+  for (size_t k = 0; k < target.size(); ++k) {
+    if (target[k] < begin) continue;  // a long record took us past this nominal end
+    const size_t seg_begin = k == 0 ? from : target[k - 1];
+    size_t quotes;  // in [begin, target[k])
+    if (scan_start == seg_begin) {
+      quotes = counts[k] - scan_quotes;
+    } else {
+      quotes = CountQuotes(text.data() + begin, target[k] - begin);
+    }
+    size_t parity = quotes & 1;
+    size_t end = text.size();
+    scan_quotes = 0;
+    const size_t limit = std::min(text.size(), target[k] + max_scan);
+    for (size_t p = target[k]; p < limit; ++p) {
+      const char c = text[p];
+      if (c == '"') {
+        parity ^= 1;
+        ++scan_quotes;
+      } else if (c == '\n' && parity == 0) {
+        end = p + 1;
+        break;
+      }
+    }
+    out.push_back({begin, end});
+    if (end == text.size()) return out;
+    begin = end;
+    scan_start = target[k];
+  }
+  if (begin < text.size() && target.size() < max_chunks) out.push_back({begin, text.size()});
+  return out;
+}
+
+RowLines BuildRowLines(const std::vector<const RowLineRecorder*>& chunks,
+                       const std::vector<uint64_t>& first_lines) {
+  RowLines out;
+  bool consecutive = true;
+  bool have_rows = false;
+  uint64_t expected = 0;
+  uint64_t total = 0;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const RowLineRecorder& rec = *chunks[c];
+    if (rec.count() == 0) continue;
+    const uint64_t first = first_lines[c] + rec.first();
+    if (!have_rows) {
+      out.first_data_line = first;
+      have_rows = true;
+    } else if (first != expected) {
+      consecutive = false;
+    }
+    if (!rec.consecutive()) consecutive = false;
+    expected = first_lines[c] + rec.Line(rec.count() - 1) + 1;
+    total += rec.count();
+  }
+  if (!have_rows && !first_lines.empty()) out.first_data_line = first_lines[0];
+  if (consecutive) return out;
+  std::vector<uint64_t> lines;
+  lines.reserve(total);
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const RowLineRecorder& rec = *chunks[c];
+    for (uint64_t r = 0; r < rec.count(); ++r) lines.push_back(first_lines[c] + rec.Line(r));
+  }
+  out.row_lines = core::Array<uint64_t>(std::move(lines));
+  return out;
+}
+
+std::string ByteLimitText(size_t bytes) {
+  constexpr size_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024;
+  if (bytes >= kGiB && bytes % kGiB == 0) return fmt::format("{} GiB", bytes / kGiB);
+  if (bytes >= kMiB && bytes % kMiB == 0) return fmt::format("{} MiB", bytes / kMiB);
+  if (bytes >= kKiB && bytes % kKiB == 0) return fmt::format("{} KiB", bytes / kKiB);
+  return fmt::format("{} bytes", bytes);
+}
+
+core::Status ChunkError(const std::string& path, const ChunkStatus& status, uint64_t first_line) {
+  std::string message = status.error;
+  const std::string ref = std::to_string(first_line + status.ref_line);
+  for (size_t at = message.find(kLineMarker); at != std::string::npos;
+       at = message.find(kLineMarker, at)) {
+    message.replace(at, kLineMarker.size(), ref);
+  }
+  return core::Status(status.code,
+                      fmt::format("{} line {}{}", path, first_line + status.error_line, message));
+}
+
+}  // namespace kiln::data::internal

@@ -1,0 +1,193 @@
+// Chunked, parallel parsing support shared by the text readers (private to src/data).
+//
+// InputText wraps the bytes of one file: it hashes them in order (SourceInfo::content_hash),
+// reports progress and, when the bytes come from a MappedFile, drops the pages already parsed so
+// that the input does not count fully toward peak memory.
+//
+// ParseChunks splits text into chunks that end at record boundaries, parses a batch of chunks in
+// parallel and checks that each chunk stopped exactly where the next one starts. If a chunk's
+// parser ran past its planned end (possible only for CSV, when a stray quote fools the quote
+// parity used for planning), the following chunks are discarded and re-planned from where the
+// parser actually stopped. The chunks kept therefore cover the text exactly, in order, each
+// parsed from a true record boundary; combining them in order gives the same result for any
+// thread count and chunk size.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/core/array.h"
+#include "kiln/core/context.h"
+#include "kiln/core/file.h"
+#include "kiln/core/hash.h"
+#include "kiln/core/status.h"
+
+namespace kiln::data::internal {
+
+class InputText {
+ public:
+  // `file` may be null (text held elsewhere); then nothing is dropped.
+  InputText(std::string path, std::string_view text, const core::MappedFile* file,
+            core::Context& ctx);
+  ~InputText();
+  InputText(const InputText&) = delete;
+  InputText& operator=(const InputText&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string_view text() const { return text_; }
+  size_t size() const { return text_.size(); }
+  core::Context& ctx() { return ctx_; }
+
+  // Everything before `upto` has been parsed: hash it, drop its pages, report progress.
+  // Calls must be in increasing order.
+  void Consume(size_t upto);
+  size_t consumed() const { return consumed_; }
+  // XXH3-64 of the whole text; consumes whatever is left first.
+  uint64_t FinishHash();
+
+ private:
+  std::string path_;
+  std::string_view text_;
+  const core::MappedFile* file_;
+  core::Context& ctx_;
+  core::Hasher hasher_;
+  std::unique_ptr<core::ProgressTask> progress_;
+  size_t consumed_ = 0;
+};
+
+// Stands for an absolute line number inside chunk error messages; ChunkError replaces it with
+// the line `ref_line` lines after the chunk's first line.
+inline constexpr std::string_view kLineMarker = "\x01@line@";
+
+struct ChunkRange {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+// Lines of the rows of one chunk, relative to the chunk's first line (0-based). Stores nothing
+// while rows sit on consecutive lines; switches to an explicit list at the first gap (a skipped
+// blank or comment line, or a record spanning several lines).
+class RowLineRecorder {
+ public:
+  void Add(uint64_t local_line) {
+    if (explicit_) {
+      lines_.push_back(local_line);
+    } else if (count_ == 0) {
+      first_ = local_line;
+    } else if (local_line != first_ + count_) {
+      lines_.reserve(count_ + 1024);
+      for (uint64_t i = 0; i < count_; ++i) lines_.push_back(first_ + i);
+      lines_.push_back(local_line);
+      explicit_ = true;
+    }
+    ++count_;
+  }
+  uint64_t count() const { return count_; }
+  bool consecutive() const { return !explicit_; }
+  uint64_t first() const { return first_; }
+  uint64_t Line(uint64_t row) const { return explicit_ ? lines_[row] : first_ + row; }
+
+ private:
+  bool explicit_ = false;
+  uint64_t count_ = 0;
+  uint64_t first_ = 0;
+  std::vector<uint64_t> lines_;
+};
+
+// What every chunk parser reports besides its payload.
+struct ChunkStatus {
+  size_t stop = 0;     // where parsing stopped (== the planned end when boundaries agree)
+  uint64_t lines = 0;  // line breaks consumed in [begin, stop)
+  RowLineRecorder rows;
+  // The first error in the chunk, if any.
+  bool failed = false;
+  core::StatusCode code = core::StatusCode::kParseError;
+  uint64_t error_line = 0;  // relative to the chunk's first line
+  uint64_t ref_line = 0;    // relative line that kLineMarker in `error` stands for
+  std::string error;        // the message after "FILE line N", e.g. ", column 2 'x': ..."
+
+  void Fail(core::StatusCode c, uint64_t local_line, std::string message) {
+    failed = true;
+    code = c;
+    error_line = local_line;
+    error = std::move(message);
+  }
+};
+
+// Plans up to `max_chunks` chunks starting at `from` (a record boundary), each about
+// `chunk_bytes` long and ending at a record boundary. The last chunk may end before the text
+// does (the driver plans again from there).
+using ChunkPlanner = std::function<std::vector<ChunkRange>(size_t from, size_t max_chunks)>;
+
+// Boundaries after line breaks ('\n'). A boundary is searched at most `max_scan` bytes past each
+// nominal chunk end; when none is found the chunk runs to the end of the text.
+std::vector<ChunkRange> PlanLineChunks(std::string_view text, size_t from, size_t chunk_bytes,
+                                       size_t max_chunks, size_t max_scan);
+// Boundaries after line breaks outside double quotes, judged by the parity of quote characters
+// since `from` (exact for RFC 4180 input; see ParseChunks for the fallback).
+std::vector<ChunkRange> PlanQuotedChunks(std::string_view text, size_t from, size_t chunk_bytes,
+                                         size_t max_chunks, size_t max_scan,
+                                         core::ThreadPool& pool);
+
+// Where the rows of a sequence of chunks sit: the line of the first row and, when the rows are
+// not on consecutive lines (skipped blank or comment lines, records spanning lines), the line of
+// every row. `first_lines` are the 1-based lines at which the chunks start.
+struct RowLines {
+  uint64_t first_data_line = 1;
+  core::Array<uint64_t> row_lines;  // empty when consecutive
+};
+RowLines BuildRowLines(const std::vector<const RowLineRecorder*>& chunks,
+                       const std::vector<uint64_t>& first_lines);
+
+// A byte limit for messages: "64 MiB", "1000 bytes".
+std::string ByteLimitText(size_t bytes);
+
+// The Status for a failed chunk whose first line is `first_line` (1-based).
+core::Status ChunkError(const std::string& path, const ChunkStatus& status, uint64_t first_line);
+
+// Chunks per parallel batch: enough to keep every thread busy, few enough that the input
+// pages in flight stay small. Any value gives the same result.
+inline size_t BatchChunks(core::Context& ctx) {
+  return static_cast<size_t>(std::max(4, 2 * ctx.threads()));
+}
+
+// Parses in.text()[start, end of text) chunk by chunk. `parse(chunk, range)` fills one chunk
+// (Chunk must have a ChunkStatus member `status`) and may run in parallel with other calls.
+// On success `chunks` holds the chunks in text order and `first_lines` the 1-based line at
+// which each starts (`start_line` is the line at `start`).
+template <typename Chunk, typename ParseFn>
+core::Status ParseChunks(InputText& in, size_t start, uint64_t start_line, const ChunkPlanner& plan,
+                         ParseFn&& parse, std::vector<std::unique_ptr<Chunk>>* chunks,
+                         std::vector<uint64_t>* first_lines) {
+  core::Context& ctx = in.ctx();
+  size_t pos = start;
+  uint64_t line = start_line;
+  in.Consume(start);
+  while (pos < in.size()) {
+    KILN_RETURN_IF_ERROR(ctx.CheckCancelled("reading " + in.path()));
+    const std::vector<ChunkRange> ranges = plan(pos, BatchChunks(ctx));
+    std::vector<std::unique_ptr<Chunk>> batch(ranges.size());
+    core::ParallelForBlocks(ctx.pool(), 0, ranges.size(), 1, [&](size_t b, size_t, size_t) {
+      batch[b] = std::make_unique<Chunk>();
+      parse(*batch[b], ranges[b]);
+    });
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const ChunkStatus& st = batch[i]->status;
+      if (st.failed) return ChunkError(in.path(), st, line);
+      first_lines->push_back(line);
+      line += st.lines;
+      pos = st.stop;
+      chunks->push_back(std::move(batch[i]));
+      if (st.stop != ranges[i].end) break;  // re-plan from where the parser stopped
+    }
+    in.Consume(pos);
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace kiln::data::internal

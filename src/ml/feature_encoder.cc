@@ -1,0 +1,442 @@
+#include "kiln/ml/feature_encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "kiln/core/strings.h"
+#include "kiln/data/feature_hashing.h"
+
+namespace kiln::ml {
+namespace {
+
+using data::Column;
+using data::ColumnType;
+
+std::string_view KindName(FeatureEncoder::Kind kind) {
+  switch (kind) {
+    case FeatureEncoder::Kind::kNumeric:
+      return "numeric";
+    case FeatureEncoder::Kind::kOneHot:
+      return "onehot";
+    case FeatureEncoder::Kind::kHashed:
+      return "hashed";
+  }
+  return "numeric";
+}
+
+std::string Where(const data::DatasetView& view) {
+  const auto& path = view.dataset().source().path;
+  return path.empty() ? "dataset" : path;
+}
+
+// A dense input column resolved against a plan column: how to read values or local indices.
+struct Resolved {
+  const Column* col = nullptr;
+  std::vector<float> code_values;  // numeric plan, text data: parsed value per dataset code
+  std::vector<int32_t> remap;      // categorical plan, text data: dataset code -> local index
+  std::vector<int32_t> row_local;  // categorical plan, numeric data: local index per view row
+};
+
+}  // namespace
+
+size_t FeatureEncoder::ColumnPlan::width() const {
+  switch (kind) {
+    case Kind::kNumeric:
+      return indicator ? 2 : 1;
+    case Kind::kOneHot:
+      return categories.size();
+    case Kind::kHashed:
+      return buckets;
+  }
+  return 0;
+}
+
+core::Result<FeatureEncoder> FeatureEncoder::Fit(const data::DatasetView& view,
+                                                 const FeatureEncoderOptions& options) {
+  FeatureEncoder enc;
+  enc.options_ = options;
+  const data::Dataset& ds = view.dataset();
+  if (ds.is_sparse()) {
+    enc.sparse_ = true;
+    enc.index_base_ = ds.schema().index_base;
+    enc.num_features_ = ds.csr().num_cols;
+    if (enc.num_features_ == 0) {
+      return core::DataError("{}: the sparse data has no features (every row is empty)",
+                             Where(view));
+    }
+    return enc;
+  }
+  if (ds.columns().empty()) {
+    return core::DataError("{}: the data has no feature columns (only a label?)", Where(view));
+  }
+  const size_t n = view.size();
+  size_t offset = 0;
+  for (const Column& col : ds.columns()) {
+    ColumnPlan plan;
+    plan.name = col.name;
+    plan.offset = offset;
+    if (col.type == ColumnType::kNumeric) {
+      plan.kind = Kind::kNumeric;
+      double sum = 0;
+      size_t count = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const float v = col.values[view.row(i)];
+        if (std::isnan(v)) continue;
+        sum += v;
+        ++count;
+      }
+      plan.indicator = count < n;
+      plan.mean = count > 0 ? sum / static_cast<double>(count) : 0.0;
+      double ss = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const float v = col.values[view.row(i)];
+        if (!std::isnan(v)) ss += (v - plan.mean) * (v - plan.mean);
+      }
+      const double sd = count > 0 ? std::sqrt(ss / static_cast<double>(count)) : 0.0;
+      // As sklearn's StandardScaler: a (near) constant column keeps scale 1.
+      plan.scale = options.standardize && sd > 10 * std::numeric_limits<double>::epsilon() *
+                                                   std::max(1.0, std::abs(plan.mean))
+                       ? sd
+                       : 1.0;
+    } else {
+      std::vector<char> used(col.categories.size(), 0);
+      for (size_t i = 0; i < n; ++i) {
+        const int32_t c = col.codes[view.row(i)];
+        if (c >= 0) used[static_cast<size_t>(c)] = 1;
+      }
+      std::vector<std::string> cats;
+      for (size_t c = 0; c < used.size(); ++c) {
+        if (used[c]) cats.push_back(col.categories[c]);
+      }
+      std::sort(cats.begin(), cats.end());
+      if (static_cast<int64_t>(cats.size()) <= options.max_onehot) {
+        plan.kind = Kind::kOneHot;
+        plan.categories = std::move(cats);
+      } else {
+        plan.kind = Kind::kHashed;
+        plan.buckets = static_cast<uint32_t>(std::max<int64_t>(1, options.hash_buckets));
+      }
+    }
+    offset += plan.width();
+    enc.columns_.push_back(std::move(plan));
+  }
+  enc.num_features_ = offset;
+  return enc;
+}
+
+std::vector<std::string> FeatureEncoder::FeatureNames() const {
+  std::vector<std::string> names;
+  names.reserve(num_features_);
+  if (sparse_) {
+    for (size_t j = 0; j < num_features_; ++j)
+      names.push_back(fmt::format("f{}", j + static_cast<size_t>(index_base_)));
+    return names;
+  }
+  for (const ColumnPlan& p : columns_) {
+    switch (p.kind) {
+      case Kind::kNumeric:
+        names.push_back(p.name);
+        if (p.indicator) names.push_back(p.name + ":missing");
+        break;
+      case Kind::kOneHot:
+        for (const auto& c : p.categories) names.push_back(p.name + "=" + c);
+        break;
+      case Kind::kHashed:
+        for (uint32_t b = 0; b < p.buckets; ++b) names.push_back(fmt::format("{}#{}", p.name, b));
+        break;
+    }
+  }
+  return names;
+}
+
+void FeatureEncoder::ToRawUnits(std::span<const double> weights, double intercept,
+                                std::vector<double>* raw, double* raw_intercept) const {
+  raw->assign(weights.begin(), weights.end());
+  double b = intercept;
+  for (const ColumnPlan& p : columns_) {
+    if (p.kind != Kind::kNumeric) continue;
+    const double w = weights[p.offset] / p.scale;
+    (*raw)[p.offset] = w;
+    if (options_.standardize) b -= w * p.mean;
+  }
+  *raw_intercept = b;
+}
+
+core::Result<DesignMatrix> FeatureEncoder::Transform(const data::DatasetView& view,
+                                                     core::ThreadPool& pool) const {
+  const bool data_sparse = view.dataset().is_sparse();
+  if (data_sparse != sparse_) {
+    return core::InvalidArgument(
+        "{}: the model was trained on {} data, but this data is {}; give it data in the same "
+        "form (a CSV table or a LibSVM file) as the training data",
+        Where(view), sparse_ ? "sparse (LibSVM)" : "tabular (CSV)",
+        data_sparse ? "sparse (LibSVM)" : "tabular (CSV)");
+  }
+  return sparse_ ? TransformSparse(view) : TransformDense(view, pool);
+}
+
+core::Result<DesignMatrix> FeatureEncoder::TransformSparse(const data::DatasetView& view) const {
+  const data::CsrMatrix& csr = view.dataset().csr();
+  if (view.all_rows() && csr.num_cols <= num_features_) {
+    return DesignMatrix::Sparse(num_features_, csr.indptr, csr.indices, csr.values);
+  }
+  std::vector<uint64_t> indptr(view.size() + 1, 0);
+  std::vector<uint32_t> indices;
+  std::vector<float> values;
+  for (size_t i = 0; i < view.size(); ++i) {
+    const size_t r = view.row(i);
+    for (uint64_t p = csr.RowBegin(r); p < csr.RowEnd(r); ++p) {
+      if (csr.indices[p] >= num_features_) break;  // sorted: the rest are beyond too
+      indices.push_back(csr.indices[p]);
+      values.push_back(csr.values[p]);
+    }
+    indptr[i + 1] = indices.size();
+  }
+  return DesignMatrix::Sparse(num_features_, core::Array<uint64_t>(std::move(indptr)),
+                              core::Array<uint32_t>(std::move(indices)),
+                              core::Array<float>(std::move(values)));
+}
+
+core::Result<DesignMatrix> FeatureEncoder::TransformDense(const data::DatasetView& view,
+                                                          core::ThreadPool& pool) const {
+  const data::Dataset& ds = view.dataset();
+  const size_t n = view.size();
+  std::vector<Resolved> resolved(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const ColumnPlan& p = columns_[c];
+    const int idx = ds.FindColumn(p.name);
+    if (idx < 0) {
+      std::vector<std::string> have;
+      for (const auto& col : ds.columns()) have.push_back(col.name);
+      const std::string guess = core::ClosestMatch(p.name, have);
+      return core::InvalidArgument(
+          "{}: column '{}' is missing; the model was trained with it{}. Columns found: {}",
+          Where(view), p.name, guess.empty() ? "" : " (renamed to '" + guess + "'?)",
+          core::Excerpt(core::Join(have, ", "), 400));
+    }
+    Resolved& r = resolved[c];
+    r.col = &ds.columns()[static_cast<size_t>(idx)];
+    const Column& col = *r.col;
+    if (p.kind == Kind::kNumeric) {
+      if (col.type == ColumnType::kCategorical) {
+        // Text that still reads as numbers (e.g. a file whose numbers are quoted) is accepted.
+        r.code_values.resize(col.categories.size());
+        for (size_t k = 0; k < col.categories.size(); ++k) {
+          auto v = core::ParseDouble(col.categories[k]);
+          if (!v || !std::isfinite(*v)) {
+            size_t row = 0;
+            for (size_t i = 0; i < n; ++i) {
+              if (col.codes[view.row(i)] == static_cast<int32_t>(k)) {
+                row = view.row(i);
+                break;
+              }
+            }
+            return core::DataError(
+                "{}: column '{}' has the text value '{}', but the model was trained with '{}' as "
+                "a numeric column",
+                ds.Where(row), p.name, core::Excerpt(col.categories[k]), p.name);
+          }
+          r.code_values[k] = static_cast<float>(*v);
+        }
+      }
+      continue;
+    }
+    std::unordered_map<std::string_view, int32_t> local;
+    if (p.kind == Kind::kOneHot) {
+      for (size_t k = 0; k < p.categories.size(); ++k)
+        local.emplace(p.categories[k], static_cast<int32_t>(k));
+    }
+    auto lookup = [&](std::string_view text) -> int32_t {
+      if (p.kind == Kind::kHashed)
+        return static_cast<int32_t>(data::HashFeature(p.name, text, p.buckets));
+      auto it = local.find(text);
+      return it == local.end() ? -1 : it->second;
+    };
+    if (col.type == ColumnType::kCategorical) {
+      r.remap.resize(col.categories.size());
+      for (size_t k = 0; k < col.categories.size(); ++k) r.remap[k] = lookup(col.categories[k]);
+    } else {
+      r.row_local.resize(n);
+      std::unordered_map<uint32_t, int32_t> cache;
+      for (size_t i = 0; i < n; ++i) {
+        const float v = col.values[view.row(i)];
+        if (std::isnan(v)) {
+          r.row_local[i] = -1;
+          continue;
+        }
+        uint32_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        auto it = cache.find(bits);
+        if (it == cache.end()) it = cache.emplace(bits, lookup(core::FormatDouble(v))).first;
+        r.row_local[i] = it->second;
+      }
+    }
+  }
+
+  // Value of numeric plan column c at view row i, and local index of a categorical one.
+  auto numeric_value = [&](size_t c, size_t i) -> float {
+    const Column& col = *resolved[c].col;
+    if (col.type == ColumnType::kNumeric) return col.values[view.row(i)];
+    const int32_t code = col.codes[view.row(i)];
+    return code < 0 ? std::numeric_limits<float>::quiet_NaN()
+                    : resolved[c].code_values[static_cast<size_t>(code)];
+  };
+  auto local_index = [&](size_t c, size_t i) -> int32_t {
+    const Resolved& r = resolved[c];
+    if (r.col->type == ColumnType::kNumeric) return r.row_local[i];
+    const int32_t code = r.col->codes[view.row(i)];
+    return code < 0 ? -1 : r.remap[static_cast<size_t>(code)];
+  };
+  auto encode = [&](const ColumnPlan& p, float v) -> float {
+    const double center = options_.standardize ? p.mean : 0.0;
+    const double x = std::isnan(v) ? p.mean : static_cast<double>(v);
+    return static_cast<float>((x - center) / p.scale);
+  };
+
+  // Dense when compact: few features, or at least a tenth of the entries non-zero.
+  const size_t d = num_features_;
+  size_t per_row = 0;
+  for (const ColumnPlan& p : columns_) per_row += p.kind == Kind::kNumeric && p.indicator ? 2 : 1;
+  const bool dense = (d <= 512 || per_row * 10 >= d) && n * d <= (size_t{1} << 31);
+  if (dense) {
+    std::vector<float> x(n * d, 0.0f);
+    core::ParallelForBlocks(pool, 0, columns_.size(), 1, [&](size_t begin, size_t end, size_t) {
+      for (size_t c = begin; c < end; ++c) {
+        const ColumnPlan& p = columns_[c];
+        float* out = x.data() + p.offset * n;
+        if (p.kind == Kind::kNumeric) {
+          for (size_t i = 0; i < n; ++i) {
+            const float v = numeric_value(c, i);
+            out[i] = encode(p, v);
+            if (p.indicator) out[n + i] = std::isnan(v) ? 1.0f : 0.0f;
+          }
+        } else {
+          for (size_t i = 0; i < n; ++i) {
+            const int32_t k = local_index(c, i);
+            if (k >= 0) out[static_cast<size_t>(k) * n + i] = 1.0f;
+          }
+        }
+      }
+    });
+    return DesignMatrix::Dense(n, d, core::Array<float>(std::move(x)));
+  }
+
+  // CSR: rows are built in column order, and columns occupy increasing feature ranges, so
+  // indices come out sorted.
+  std::vector<uint64_t> indptr(n + 1, 0);
+  auto row_entries = [&](size_t i, auto&& emit) {
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const ColumnPlan& p = columns_[c];
+      if (p.kind == Kind::kNumeric) {
+        const float v = numeric_value(c, i);
+        const float e = encode(p, v);
+        if (e != 0.0f) emit(p.offset, e);
+        if (p.indicator && std::isnan(v)) emit(p.offset + 1, 1.0f);
+      } else {
+        const int32_t k = local_index(c, i);
+        if (k >= 0) emit(p.offset + static_cast<size_t>(k), 1.0f);
+      }
+    }
+  };
+  core::ParallelForBlocks(pool, 0, n, 8192, [&](size_t begin, size_t end, size_t) {
+    for (size_t i = begin; i < end; ++i) {
+      uint64_t count = 0;
+      row_entries(i, [&](size_t, float) { ++count; });
+      indptr[i + 1] = count;
+    }
+  });
+  for (size_t i = 0; i < n; ++i) indptr[i + 1] += indptr[i];
+  std::vector<uint32_t> indices(indptr[n]);
+  std::vector<float> values(indptr[n]);
+  core::ParallelForBlocks(pool, 0, n, 8192, [&](size_t begin, size_t end, size_t) {
+    for (size_t i = begin; i < end; ++i) {
+      uint64_t q = indptr[i];
+      row_entries(i, [&](size_t j, float v) {
+        indices[q] = static_cast<uint32_t>(j);
+        values[q] = v;
+        ++q;
+      });
+    }
+  });
+  return DesignMatrix::Sparse(d, core::Array<uint64_t>(std::move(indptr)),
+                              core::Array<uint32_t>(std::move(indices)),
+                              core::Array<float>(std::move(values)));
+}
+
+nlohmann::json FeatureEncoder::ToJson() const {
+  nlohmann::json j = {{"sparse", sparse_},
+                      {"num_features", num_features_},
+                      {"standardize", options_.standardize},
+                      {"max_onehot", options_.max_onehot},
+                      {"hash_buckets", options_.hash_buckets},
+                      {"index_base", index_base_}};
+  nlohmann::json cols = nlohmann::json::array();
+  for (const ColumnPlan& p : columns_) {
+    nlohmann::json c = {{"name", p.name}, {"kind", KindName(p.kind)}};
+    if (p.kind == Kind::kNumeric) {
+      c["mean"] = p.mean;
+      c["scale"] = p.scale;
+      c["indicator"] = p.indicator;
+    } else if (p.kind == Kind::kOneHot) {
+      c["categories"] = p.categories;
+    } else {
+      c["buckets"] = p.buckets;
+    }
+    cols.push_back(std::move(c));
+  }
+  j["columns"] = std::move(cols);
+  return j;
+}
+
+core::Result<FeatureEncoder> FeatureEncoder::FromJson(const nlohmann::json& j) {
+  auto bad = [](std::string_view what) {
+    return core::Corrupt("the model's feature encoder is damaged: {}", what);
+  };
+  if (!j.is_object()) return bad("not an object");
+  try {
+    FeatureEncoder enc;
+    enc.sparse_ = j.at("sparse").get<bool>();
+    enc.num_features_ = j.at("num_features").get<size_t>();
+    enc.options_.standardize = j.at("standardize").get<bool>();
+    enc.options_.max_onehot = j.at("max_onehot").get<int64_t>();
+    enc.options_.hash_buckets = j.at("hash_buckets").get<int64_t>();
+    enc.index_base_ = j.value("index_base", 1);
+    size_t offset = 0;
+    for (const auto& c : j.at("columns")) {
+      ColumnPlan p;
+      p.name = c.at("name").get<std::string>();
+      p.offset = offset;
+      const std::string kind = c.at("kind").get<std::string>();
+      if (kind == "numeric") {
+        p.kind = Kind::kNumeric;
+        p.mean = c.at("mean").get<double>();
+        p.scale = c.at("scale").get<double>();
+        p.indicator = c.at("indicator").get<bool>();
+        if (!(p.scale > 0) || !std::isfinite(p.mean)) return bad("bad scale for " + p.name);
+      } else if (kind == "onehot") {
+        p.kind = Kind::kOneHot;
+        p.categories = c.at("categories").get<std::vector<std::string>>();
+      } else if (kind == "hashed") {
+        p.kind = Kind::kHashed;
+        p.buckets = c.at("buckets").get<uint32_t>();
+        if (p.buckets == 0) return bad("zero hash buckets for " + p.name);
+      } else {
+        return bad("unknown column kind '" + kind + "'");
+      }
+      offset += p.width();
+      enc.columns_.push_back(std::move(p));
+    }
+    if (!enc.sparse_ && offset != enc.num_features_) return bad("feature count mismatch");
+    if (enc.sparse_ && !enc.columns_.empty()) return bad("sparse encoder with columns");
+    return enc;
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
+  }
+}
+
+}  // namespace kiln::ml
