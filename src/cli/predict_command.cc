@@ -44,7 +44,8 @@ CLI::App* AddPredictCommand(CLI::App& app, PredictOptions& o) {
 core::Status RunPredict(const PredictOptions& options, Session& session) {
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
   if (!ToStdout(options.output))
-    KILN_RETURN_IF_ERROR(PrepareOutputFile("--output", options.output));
+    KILN_RETURN_IF_ERROR(
+        PrepareOutputFile("--output", options.output, {options.data, options.model}));
   KILN_ASSIGN_OR_RETURN(auto model, LoadModelFile(options.model, session));
   auto ctx = session.MakeContext(options.run);
   ModelDataRequest request;

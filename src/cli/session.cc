@@ -86,11 +86,20 @@ core::Status CheckInputFile(const std::string& flag, const std::string& path) {
   return core::Status::Ok();
 }
 
-core::Status PrepareOutputFile(const std::string& flag, const std::string& path) {
+core::Status PrepareOutputFile(const std::string& flag, const std::string& path,
+                               const std::vector<std::string>& inputs) {
   if (path.empty()) return core::InvalidArgument("{} needs a file name", flag);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return core::InvalidArgument("{} {}: is a directory; expected a file name", flag, path);
+  }
+  for (const auto& input : inputs) {
+    if (!input.empty() && std::filesystem::equivalent(path, input, ec)) {
+      return core::InvalidArgument(
+          "{} {}: is also an input of this command ({}); refusing to "
+          "overwrite it",
+          flag, path, input);
+    }
   }
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {

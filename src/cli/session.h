@@ -6,6 +6,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "kiln/cli/cli.h"
 #include "kiln/core/context.h"
@@ -61,7 +62,9 @@ class Session {
 // OK if `path` is an existing regular file; otherwise kNotFound / kInvalidArgument naming the
 // flag ("--data") and the path.
 core::Status CheckInputFile(const std::string& flag, const std::string& path);
-// Makes sure `path` can be written: creates missing parent directories and refuses a directory.
-core::Status PrepareOutputFile(const std::string& flag, const std::string& path);
+// Makes sure `path` can be written: creates missing parent directories, refuses a directory and
+// refuses to overwrite any of `inputs` (the files the command reads).
+core::Status PrepareOutputFile(const std::string& flag, const std::string& path,
+                               const std::vector<std::string>& inputs = {});
 
 }  // namespace kiln::cli

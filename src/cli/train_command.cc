@@ -121,7 +121,8 @@ core::Status RunTrain(const TrainOptions& options, Session& session) {
   KILN_ASSIGN_OR_RETURN(core::ParamMap params, ResolveParams(*entry, options.params));
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
   if (!options.valid.empty()) KILN_RETURN_IF_ERROR(CheckInputFile("--valid", options.valid));
-  KILN_RETURN_IF_ERROR(PrepareOutputFile("--output", options.output));
+  KILN_RETURN_IF_ERROR(
+      PrepareOutputFile("--output", options.output, {options.data, options.valid}));
   if (!options.weight.empty() && !entry->Has(ml::capability::kWeights)) {
     session.logger().Warn(
         "{} does not use sample weights; --weight {} only weights the validation metrics",

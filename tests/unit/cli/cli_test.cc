@@ -212,6 +212,21 @@ TEST_F(CliTest, OutputThatIsADirectoryIsRefusedBeforeTraining) {
   EXPECT_THAT(r.err, HasSubstr("--output " + dir_.Path("outdir") + ": is a directory"));
 }
 
+TEST_F(CliTest, OutputOverAnInputIsRefused) {
+  const std::string data = dir_.Write("train.csv", kBinaryCsv);
+  RunResult r = Kiln({"train", "--algo", "prior", "--data", data, "--output", data});
+  EXPECT_EQ(r.code, core::kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("refusing to overwrite it"));
+  const std::string model = TrainBinary();
+  r = Kiln({"predict", "--model", model, "--data", data, "--output", model});
+  EXPECT_EQ(r.code, core::kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("is also an input of this command"));
+  std::ifstream in(data);
+  std::stringstream content;
+  content << in.rdbuf();
+  EXPECT_EQ(content.str(), kBinaryCsv);
+}
+
 TEST_F(CliTest, TrainCreatesParentDirectoriesAndPrintsASummary) {
   const std::string data = dir_.Write("train.csv", kBinaryCsv);
   const std::string model = dir_.Path("nested/deeper/model.kiln");
