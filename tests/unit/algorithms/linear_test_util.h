@@ -14,13 +14,10 @@
 
 namespace kiln::algorithms::testing {
 
-inline const ml::AlgorithmRegistry& Registry() {
-  static const auto* registry = [] {
-    auto* r = new ml::AlgorithmRegistry("algorithm");
-    (void)RegisterBuiltinAlgorithms(*r);
-    return r;
-  }();
-  return *registry;
+inline ml::AlgorithmRegistry MakeRegistry() {
+  ml::AlgorithmRegistry registry("algorithm");
+  (void)RegisterBuiltinAlgorithms(registry);
+  return registry;
 }
 
 // Two informative numeric columns and a categorical one; label from a noisy linear rule.
@@ -52,7 +49,8 @@ inline data::Dataset Classification(size_t n, int classes, uint64_t seed,
 inline core::Result<std::unique_ptr<ml::Model>> Train(
     const std::string& algo, const data::Dataset& ds,
     std::vector<std::pair<std::string, std::string>> params, int threads = 1) {
-  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, Registry().Get(algo));
+  const ml::AlgorithmRegistry registry = MakeRegistry();
+  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, registry.Get(algo));
   KILN_ASSIGN_OR_RETURN(core::ParamMap map, entry->params.Resolve(params));
   KILN_ASSIGN_OR_RETURN(auto est, entry->factory.create(map));
   core::Context ctx(core::ContextOptions{threads, 7});
