@@ -16,10 +16,11 @@ using testing::Train;
 
 std::vector<double> Weights(const ml::Model& m) {
   std::vector<double> out;
-  for (const auto& row : m.Describe()["weights"]) {
+  const nlohmann::json d = m.Describe();  // keep alive while iterating
+  for (const auto& row : d["weights"]) {
     for (double v : row) out.push_back(v);
   }
-  for (double v : m.Describe()["intercept"]) out.push_back(v);
+  for (double v : d["intercept"]) out.push_back(v);
   return out;
 }
 
@@ -123,7 +124,8 @@ TEST(LinearModelsTest, MultinomialProbabilitiesSumToOne) {
   }
   // Sum of intercepts is 0 (reported centred).
   double s = 0;
-  for (double v : (*m)->Describe()["intercept"]) s += v;
+  const nlohmann::json d = (*m)->Describe();
+  for (double v : d["intercept"]) s += v;
   EXPECT_NEAR(s, 0.0, 1e-12);
 }
 
