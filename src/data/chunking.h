@@ -24,6 +24,7 @@
 #include "kiln/core/array.h"
 #include "kiln/core/context.h"
 #include "kiln/core/file.h"
+#include "kiln/core/growable_buffer.h"
 #include "kiln/core/hash.h"
 #include "kiln/core/status.h"
 
@@ -143,6 +144,20 @@ struct RowLines {
 };
 RowLines BuildRowLines(const std::vector<const RowLineRecorder*>& chunks,
                        const std::vector<uint64_t>& first_lines);
+
+// Memory advice for large parse buffers (no-ops where unsupported). Huge pages cut the number
+// of page faults ~500x, which matters on virtual machines where a fault is expensive; Trim gives
+// back the pages past the used size (splitting a partly used huge page).
+void AdviseHugePages(void* data, size_t bytes);
+void TrimUnused(void* data, size_t used_bytes, size_t capacity_bytes);
+template <typename T>
+void AdviseHugePages(core::GrowableBuffer<T>& buffer) {
+  AdviseHugePages(buffer.data(), buffer.capacity() * sizeof(T));
+}
+template <typename T>
+void TrimUnused(core::GrowableBuffer<T>& buffer) {
+  TrimUnused(buffer.data(), buffer.size() * sizeof(T), buffer.capacity() * sizeof(T));
+}
 
 // A byte limit for messages: "64 MiB", "1000 bytes".
 std::string ByteLimitText(size_t bytes);

@@ -133,11 +133,13 @@ void TokenizerFailure(const CsvPlan& plan, const CsvTokenizer& tok, ChunkStatus*
   status->ref_line = tok.error_ref_line();
 }
 
-std::string RaggedMessage(size_t expected, size_t found, bool header) {
+std::string RaggedMessage(size_t expected, size_t found, bool header, std::string_view record) {
+  const size_t eol = record.find_first_of("\r\n");
   return fmt::format(
-      ": expected {} fields ({}), found {}; check for a missing or extra delimiter, or a field "
-      "containing the delimiter that should be quoted",
-      expected, header ? "as in the header" : "as in the first row", found);
+      ": expected {} fields ({}), found {} in '{}'; check for a missing or extra delimiter, or a "
+      "field containing the delimiter that should be quoted",
+      expected, header ? "as in the header" : "as in the first row", found,
+      core::Excerpt(record.substr(0, eol)));
 }
 
 void ParseCsvChunk(const CsvPlan& plan, bool header, std::string_view text, ChunkRange range,
@@ -164,8 +166,9 @@ void ParseCsvChunk(const CsvPlan& plan, bool header, std::string_view text, Chun
     }
     if (r == CsvTokenizer::Next::kBlank && ncols > 1) continue;
     if (fields.size() != ncols) {
-      chunk->status.Fail(core::StatusCode::kParseError, tok.record_line(),
-                         RaggedMessage(ncols, fields.size(), header));
+      chunk->status.Fail(
+          core::StatusCode::kParseError, tok.record_line(),
+          RaggedMessage(ncols, fields.size(), header, text.substr(tok.record_begin(), 200)));
       return;
     }
     if (chunk->rows >= chunk->row_bound) {  // cannot happen; guards the slab
@@ -329,6 +332,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
       core::GrowableBuffer<float> merged;
       float* dst = merged.Extend(total_rows);
       if (dst == nullptr) return core::ResourceExhausted("{}: out of memory", path);
+      AdviseHugePages(merged);
       for (auto& chunk : chunks) {
         const float* part = chunk->numbers(col.slot);
         dst = std::copy(part, part + chunk->rows, dst);
@@ -340,6 +344,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
       core::GrowableBuffer<int32_t> merged;
       int32_t* dst = merged.Extend(total_rows);
       if (dst == nullptr) return core::ResourceExhausted("{}: out of memory", path);
+      AdviseHugePages(merged);
       std::vector<int32_t> remap;
       for (auto& chunk : chunks) {
         const auto& local = chunk->dicts[c].categories();

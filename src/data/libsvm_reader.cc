@@ -65,6 +65,8 @@ void ParseLibSvmChunk(const LibSvmPlan& plan, std::string_view text, ChunkRange 
     st.Fail(core::StatusCode::kResourceExhausted, 0, ": cannot allocate memory for the rows");
     return;
   }
+  AdviseHugePages(chunk->indices);
+  AdviseHugePages(chunk->values);
   uint32_t* idx_out = chunk->indices.data();
   float* val_out = chunk->values.data();
   size_t nnz = 0;
@@ -256,6 +258,8 @@ void ParseLibSvmChunk(const LibSvmPlan& plan, std::string_view text, ChunkRange 
   chunk->values.Extend(nnz);
   chunk->row_ends.Extend(rows);
   chunk->labels.Extend(rows);
+  TrimUnused(chunk->indices);
+  TrimUnused(chunk->values);
   chunk->max_index = max_index;
   st.stop = range.end;
   st.lines = line;
@@ -351,6 +355,10 @@ core::Result<Dataset> ReadLibSvmText(InputText& in, const ReadOptions& options) 
     return core::ResourceExhausted("{}: cannot allocate memory for {} rows and {} nonzeros", path,
                                    rows, nnz);
   }
+  AdviseHugePages(indptr);
+  AdviseHugePages(indices);
+  AdviseHugePages(values);
+  AdviseHugePages(labels);
   indptr[0] = 0;
   std::vector<const RowLineRecorder*> recorders;
   for (const auto& c : chunks) recorders.push_back(&c->status.rows);

@@ -229,10 +229,10 @@ std::string RandomSvm(uint64_t seed, int rows) {
 }
 
 TEST(LibSvmReaderTest, SameDatasetForAnyThreadCountAndChunkSize) {
-  const std::string text = RandomSvm(3, 800);
+  const std::string text = RandomSvm(3, 500);
   auto base = Svm(text);
   ASSERT_TRUE(base.ok()) << base.status().ToString();
-  EXPECT_EQ(base->num_rows(), 800u);
+  EXPECT_EQ(base->num_rows(), 500u);
   for (size_t chunk : {size_t{1}, size_t{100}, size_t{5000}}) {
     for (int threads : {1, 2}) {
       ReadOptions o;

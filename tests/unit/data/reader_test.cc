@@ -75,6 +75,13 @@ TEST_F(ReadDatasetTest, BinaryFiles) {
               AllOf(HasSubstr(nul), HasSubstr("looks binary"), HasSubstr("NUL byte at offset 8")));
   const std::string gz = Write("data.csv", std::string("\x1f\x8b\x08\x00rest", 8));
   EXPECT_THAT(ErrorOf(gz), AllOf(HasSubstr("looks binary"), HasSubstr("gzip")));
+  const std::string utf16 = Write("u16.csv", std::string("\xFF\xFE"
+                                                         "a\0,\0b\0",
+                                                         8));
+  EXPECT_THAT(ErrorOf(utf16), HasSubstr("UTF-16"));
+  std::string controls;
+  for (int i = 0; i < 200; ++i) controls += static_cast<char>(1 + i % 8);
+  EXPECT_THAT(ErrorOf(Write("ctl.csv", controls)), HasSubstr("control characters"));
   // A NUL beyond the first 64 KiB is still caught by the parser.
   std::string late = "a,label\n";
   while (late.size() < 70000) late += "1,0\n";
