@@ -202,7 +202,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
   plan.na = NaValues(options.na_values);
 
   // The first record: the header, or the first row that fixes the column count.
-  CsvTokenizer head(text.substr(0, text.size()), start, plan.delimiter, plan.max_record);
+  CsvTokenizer head(text, start, plan.delimiter, plan.max_record);
   std::vector<CsvField> fields;
   CsvTokenizer::Next r;
   do {
