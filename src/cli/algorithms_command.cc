@@ -31,25 +31,39 @@ nlohmann::json EntryJson(const ml::AlgorithmEntry& entry) {
   return j;
 }
 
+constexpr size_t kWidth = 100;
+
 std::string DefaultText(const core::ParamDef& p) {
   const std::string text = core::ParamValueToString(p.default_value);
   return text.empty() ? "\"\"" : text;
 }
 
+// "name  (tasks)", the description wrapped under it, then the capabilities.
+std::string Summary(const ml::AlgorithmEntry& entry) {
+  std::string out = fmt::format("{}  ({})\n", entry.name, core::Join(TaskNames(entry), ", "));
+  out += Wrap(entry.description, kWidth, "    ", "    ");
+  out += Wrap(core::Join(entry.capabilities, ", "), kWidth, "    capabilities: ", "      ");
+  return out;
+}
+
 std::string DescribeOne(const ml::AlgorithmEntry& entry) {
-  std::string out = fmt::format("{}: {}\n", entry.name, entry.description);
-  out += fmt::format("tasks: {}\n", core::Join(TaskNames(entry), ", "));
-  out += fmt::format("capabilities: {}\n", core::Join(entry.capabilities, ", "));
-  if (entry.params.params().empty()) return out + "parameters: none\n";
+  std::string out = Summary(entry);
+  if (entry.params.params().empty()) return out + "\nparameters: none\n";
   out += "\nparameters (-p key=value):\n";
-  std::vector<std::vector<std::string>> rows = {{"name", "type", "default", "allowed", "help"}};
+  // One aligned line per parameter (name, type, default, allowed values), its help wrapped below.
+  std::vector<std::vector<std::string>> rows;
   for (const auto& p : entry.params.params()) {
+    rows.push_back({p.name, std::string(core::ParamTypeName(p.type)), "default " + DefaultText(p),
+                    p.Describe()});
+  }
+  const std::vector<std::string> lines = core::Split(FormatTable(rows, false, "  "), '\n');
+  for (size_t i = 0; i < entry.params.params().size(); ++i) {
+    const core::ParamDef& p = entry.params.params()[i];
+    out += lines[i] + '\n';
     std::string help = p.help;
     if (!p.aliases.empty()) help += " (alias: " + core::Join(p.aliases, ", ") + ")";
-    rows.push_back(
-        {p.name, std::string(core::ParamTypeName(p.type)), DefaultText(p), p.Describe(), help});
+    if (!help.empty()) out += Wrap(help, kWidth, "      ", "      ");
   }
-  out += FormatTable(rows, true, "  ");
   return out;
 }
 
@@ -86,13 +100,8 @@ core::Status RunAlgorithms(const AlgorithmsOptions& options, Session& session) {
     out << "no algorithms are registered in this build\n";
     return core::Status::Ok();
   }
-  std::vector<std::vector<std::string>> rows = {{"name", "tasks", "capabilities", "description"}};
-  for (const auto* entry : registry->List()) {
-    rows.push_back({entry->name, core::Join(TaskNames(*entry), ", "),
-                    core::Join(entry->capabilities, ", "), entry->description});
-  }
-  out << FormatTable(rows);
-  out << "\n'kiln algorithms NAME' shows an algorithm's parameters.\n";
+  for (const auto* entry : registry->List()) out << Summary(*entry) << '\n';
+  out << "'kiln algorithms NAME' shows an algorithm's parameters.\n";
   return core::Status::Ok();
 }
 

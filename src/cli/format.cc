@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kiln/core/progress.h"
 #include "kiln/core/strings.h"
 
 namespace kiln::cli {
@@ -56,7 +57,7 @@ namespace {
 
 std::string Scalar(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return core::FormatDouble(v.get<double>());
+  if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
   if (v.is_null()) return "null";
   return v.dump();
 }
@@ -120,6 +121,42 @@ std::string IsoTimestampUtc(std::chrono::system_clock::time_point time) {
   return buffer;
 }
 
+namespace {
+size_t Columns(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+}  // namespace
+
+std::string Wrap(std::string_view text, size_t width, std::string_view first_prefix,
+                 std::string_view prefix) {
+  std::string out(first_prefix);
+  size_t column = Columns(first_prefix);
+  bool line_empty = true;
+  for (const std::string& word : core::Split(text, ' ')) {
+    if (word.empty()) continue;
+    const size_t length = Columns(word);
+    if (!line_empty && column + 1 + length > width) {
+      out += '\n';
+      out += prefix;
+      column = Columns(prefix);
+      line_empty = true;
+    }
+    if (!line_empty) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += length;
+    line_empty = false;
+  }
+  out += '\n';
+  return out;
+}
+
 std::string Indent(std::string_view text, std::string_view prefix) {
   std::string out;
   bool line_start = true;
@@ -129,6 +166,10 @@ std::string Indent(std::string_view text, std::string_view prefix) {
     line_start = c == '\n';
   }
   return out;
+}
+
+std::string FormatSeconds(double seconds) {
+  return seconds < 1 ? fmt::format("{:.2f}s", seconds) : core::HumanDuration(seconds);
 }
 
 std::string Plural(size_t n, std::string_view singular, std::string_view plural) {

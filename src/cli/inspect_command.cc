@@ -24,14 +24,20 @@ std::string SchemaText(const data::Schema& schema) {
     return fmt::format("{} (sparse, LibSVM indices from {})",
                        Plural(schema.num_sparse_features, "feature"), schema.index_base);
   }
-  std::vector<std::string> fields;
-  size_t categorical = 0;
+  std::vector<std::string> numeric;
+  std::vector<std::string> categorical;
   for (const auto& f : schema.fields) {
-    fields.push_back(f.type == data::ColumnType::kCategorical ? f.name + " (categorical)" : f.name);
-    if (f.type == data::ColumnType::kCategorical) ++categorical;
+    (f.type == data::ColumnType::kCategorical ? categorical : numeric).push_back(f.name);
   }
-  return fmt::format("{} ({} categorical): {}", Plural(schema.fields.size(), "column"), categorical,
-                     ListPreview(fields, 20));
+  std::vector<std::string> parts;
+  if (!numeric.empty()) {
+    parts.push_back(fmt::format("{} numeric ({})", numeric.size(), ListPreview(numeric, 30)));
+  }
+  if (!categorical.empty()) {
+    parts.push_back(
+        fmt::format("{} categorical ({})", categorical.size(), ListPreview(categorical, 30)));
+  }
+  return fmt::format("{}: {}", Plural(schema.fields.size(), "column"), core::Join(parts, "; "));
 }
 
 std::string LabelText(const ml::LabelInfo& label) {
@@ -52,18 +58,33 @@ std::string ParamsText(const nlohmann::json& params) {
   return items.empty() ? "(none)" : core::Join(items, " ");
 }
 
+std::string Scalar(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
+  return v.dump();
+}
+
 std::string TrainingText(const ml::TrainingInfo& t) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"data", t.data_path.empty() ? "(unknown)" : t.data_path});
   if (!t.data_hash.empty()) rows.push_back({"data hash", t.data_hash});
   rows.push_back({"rows", std::to_string(t.rows)});
-  rows.push_back({"time", fmt::format("{} ({}, seed {})", core::HumanDuration(t.seconds),
+  rows.push_back({"time", fmt::format("{} ({}, seed {})", FormatSeconds(t.seconds),
                                       Plural(static_cast<size_t>(t.threads), "thread"), t.seed)});
   rows.push_back({"created", t.created_at.empty() ? "(unknown)" : t.created_at});
   rows.push_back({"kiln version", t.kiln_version.empty() ? "(unknown)" : t.kiln_version});
-  std::string out = FormatTable(rows, false, "  ");
-  if (t.extra.is_object() && !t.extra.empty()) out += JsonToText(t.extra, 10, "  ");
-  return out;
+  // The algorithm's notes (iterations, final loss, ...): scalars join the table, the rest follow.
+  nlohmann::json nested = nlohmann::json::object();
+  if (t.extra.is_object()) {
+    for (const auto& [key, value] : t.extra.items()) {
+      if (value.is_primitive()) {
+        rows.push_back({key, Scalar(value)});
+      } else {
+        nested[key] = value;
+      }
+    }
+  }
+  return FormatTable(rows, false, "  ") + JsonToText(nested, 10, "  ");
 }
 
 }  // namespace
@@ -112,7 +133,7 @@ core::Status RunInspect(const InspectOptions& options, Session& session) {
     out << j.dump(2) << '\n';
     return core::Status::Ok();
   }
-  std::vector<std::vector<std::string>> header = {
+  std::vector<std::pair<std::string, std::string>> header = {
       {"model", options.model},
       {"algorithm", info.algorithm},
       {"format", fmt::format("kiln model file, version {}", version)},
@@ -120,9 +141,14 @@ core::Status RunInspect(const InspectOptions& options, Session& session) {
       {"features", SchemaText(info.schema)},
       {"params", ParamsText(info.params)},
   };
-  if (!info.schema.weight.empty())
-    header.push_back({"weights", "column '" + info.schema.weight + "'"});
-  out << FormatTable(header, false);
+  if (!info.schema.weight.empty()) {
+    header.emplace_back("weights", "column '" + info.schema.weight + "'");
+  }
+  // "key        value", long values wrapped under the value column.
+  for (const auto& [key, value] : header) {
+    const std::string first = fmt::format("{:<11}", key);
+    out << Wrap(value, 100, first, std::string(first.size(), ' '));
+  }
   out << "training:\n" << TrainingText(info.training);
   if (!description.is_null()) {
     out << fmt::format("{}:\n", info.algorithm);

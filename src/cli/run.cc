@@ -59,7 +59,7 @@ void Declare(CLI::App& app, Commands& c) {
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION,
                        "Show the version and exit");
   app.add_flag("-q,--quiet", c.global.quiet, "Only print errors (no warnings, no progress bars)");
-  app.add_flag("-v,--verbose", c.global.verbose, "Also print debug messages");
+  app.add_flag("-v,--verbose", c.global.verbose, "Also print progress notes and debug messages");
   app.fallthrough();  // -q / -v also work after the command name
   app.require_subcommand(0, 1);
   app.footer(kMainFooter);

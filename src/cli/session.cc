@@ -18,7 +18,7 @@ Session::Session(const CliEnv& env, const GlobalOptions& global) : env_(env), gl
   } else {
     const core::LogLevel level = global.quiet     ? core::LogLevel::kError
                                  : global.verbose ? core::LogLevel::kDebug
-                                                  : core::LogLevel::kInfo;
+                                                  : core::LogLevel::kWarn;
     owned_logger_ = core::Logger::Stderr(level);
     logger_ = owned_logger_.get();
   }

@@ -175,7 +175,7 @@ core::Status RunTrain(const TrainOptions& options, Session& session) {
 
   auto& out = session.out();
   out << fmt::format("trained {} on {} from {} in {} ({}, seed {})\n", entry->name, Shape(train),
-                     options.data, core::HumanDuration(seconds),
+                     options.data, FormatSeconds(seconds),
                      Plural(static_cast<size_t>(ctx->threads()), "thread"), ctx->seed());
   out << "task: " << TaskLine(model->info().label) << '\n';
   if (valid) {

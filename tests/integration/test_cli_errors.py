@@ -83,7 +83,7 @@ class Errors(unittest.TestCase):
 
     def test_unknown_parameter_lists_the_valid_ones(self):
         self.need_model()
-        out = os.path.join(self.dir, "never.kiln")
+        out = os.path.join(self.dir, "unknown_param.kiln")
         self.expect(["train", "--algo", ALGO, "--data", self.train_csv, "-p", "l3=1", "--output",
                      out], EXIT_USAGE,
                     f"kiln: error: unknown parameter 'l3' for {ALGO} (did you mean 'l",
@@ -93,7 +93,7 @@ class Errors(unittest.TestCase):
     def test_bad_parameter_values_say_what_was_expected(self):
         self.need_model()
         params = self.algorithms[ALGO]["params"]
-        out = os.path.join(self.dir, "never.kiln")
+        out = os.path.join(self.dir, "bad_value.kiln")
         numeric = [p for p in params if p["type"] in ("double", "int")]
         self.assertTrue(numeric)
         p = numeric[0]
@@ -172,7 +172,7 @@ class Errors(unittest.TestCase):
             rows[5].append("1.5")
         data = self.edited_test_csv("ragged.csv", edit)
         for args in (["train", "--algo", ALGO, "--data", data, "--output",
-                      os.path.join(self.dir, "never.kiln")],
+                      os.path.join(self.dir, "ragged.kiln")],
                      ["predict", "--model", self.model, "--data", data],
                      ["evaluate", "--model", self.model, "--data", data]):
             with self.subTest(command=args[0]):
@@ -190,9 +190,14 @@ class Errors(unittest.TestCase):
 
     def test_classifier_on_a_numeric_target_points_at_regression(self):
         self.need_model()
-        data = os.path.join(DATA, "diabetes", "train.csv")
-        self.expect(["train", "--algo", ALGO, "--data", data, "--output",
-                     os.path.join(self.dir, "never.kiln")], EXIT_BAD_DATA, data, "regression")
+        # concrete's target has fractional values (diabetes' happens to be all integers, which
+        # would be read as 200+ classes).
+        data = os.path.join(DATA, "concrete", "train.csv")
+        out = os.path.join(self.dir, "numeric_target.kiln")
+        self.expect(["train", "--algo", ALGO, "--data", data, "--label", "compressive_strength",
+                     "--output", out], EXIT_BAD_DATA, data, "compressive_strength",
+                    "regression")
+        self.assertFalse(os.path.exists(out))
 
     # --- Ctrl-C -------------------------------------------------------------------------------
 

@@ -22,15 +22,25 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows, bool 
 std::string CsvField(std::string_view text);
 
 // A JSON value as readable indented "key: value" lines. Arrays longer than `max_items` show
-// their first items and "... (N items)". Numbers print shortest round-trip.
+// their first items and "... (N items)". Floating-point numbers print with 6 significant digits
+// (this is for reading; --json output keeps every digit).
 std::string JsonToText(const nlohmann::json& value, size_t max_items = 10,
                        std::string_view indent = "");
 
 // "2024-06-07T12:34:56Z".
 std::string IsoTimestampUtc(std::chrono::system_clock::time_point time);
 
+// `text` wrapped greedily at `width` columns (counting UTF-8 characters): the first line starts
+// with `first_prefix`, the others with `prefix`; ends with '\n'. A word longer than a line stays
+// whole.
+std::string Wrap(std::string_view text, size_t width, std::string_view first_prefix,
+                 std::string_view prefix);
+
 // Each non-empty line of `text` with `prefix` in front.
 std::string Indent(std::string_view text, std::string_view prefix);
+
+// A duration for summaries: "0.04s" under a second, else core::HumanDuration ("3.2s", "2m05s").
+std::string FormatSeconds(double seconds);
 
 // "1 row", "3 rows".
 std::string Plural(size_t n, std::string_view singular, std::string_view plural = "");

@@ -432,7 +432,7 @@ TEST_F(CliTest, InspectShowsHeaderAndDescription) {
   EXPECT_THAT(r.out, HasSubstr("algorithm  prior\n"));
   EXPECT_THAT(r.out, HasSubstr("kiln model file, version 1"));
   EXPECT_THAT(r.out, HasSubstr("binary classification of 'label' (2 classes: No, Yes)"));
-  EXPECT_THAT(r.out, HasSubstr("3 columns (1 categorical): x1, x2, color (categorical)"));
+  EXPECT_THAT(r.out, HasSubstr("3 columns: 2 numeric (x1, x2); 1 categorical (color)"));
   EXPECT_THAT(r.out, HasSubstr("iterations=3 l2=0.5"));
   EXPECT_THAT(r.out, HasSubstr("seed 9"));
   EXPECT_THAT(r.out, HasSubstr("kind: test-only prior model"));
@@ -456,15 +456,16 @@ TEST_F(CliTest, InspectShowsHeaderAndDescription) {
 TEST_F(CliTest, AlgorithmsListAndDetail) {
   RunResult r = Kiln({"algorithms"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, StartsWith("name"));
-  EXPECT_THAT(r.out, HasSubstr("prior_unweighted"));
-  EXPECT_THAT(r.out, HasSubstr("binary, multiclass, regression"));
+  EXPECT_THAT(r.out, StartsWith("prior  (binary, multiclass, regression)\n    Test-only: "));
+  EXPECT_THAT(r.out, HasSubstr("\nprior_unweighted  (binary, multiclass, regression)\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("    capabilities: binary, multiclass, regression, dense, weights\n"));
 
   r = Kiln({"algorithms", "prior"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("parameters (-p key=value):"));
-  EXPECT_THAT(r.out, HasSubstr("iterations"));
-  EXPECT_THAT(r.out, HasSubstr("an integer >= 1"));
+  EXPECT_THAT(r.out, HasSubstr("  iterations     int     default 1        an integer >= 1\n"
+                               "      Fake iterations (each checks for Ctrl-C)\n"));
   EXPECT_THAT(r.out, HasSubstr("one of: classes, mean"));
 
   r = Kiln({"algorithms", "--json"});

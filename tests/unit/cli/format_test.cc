@@ -56,12 +56,22 @@ TEST(JsonToTextTest, LongArraysOfObjectsAreCut) {
   EXPECT_EQ(text.find("i: 3"), std::string::npos) << text;
 }
 
+TEST(WrapTest, BreaksBetweenWordsWithPrefixes) {
+  EXPECT_EQ(Wrap("one two three four", 12, "> ", "  "), "> one two\n  three four\n");
+  // A word longer than the width stays whole; UTF-8 characters count once.
+  EXPECT_EQ(Wrap("supercalifragilistic x", 8, "", ""), "supercalifragilistic\nx\n");
+  EXPECT_EQ(Wrap("‖w‖² ab", 7, "", ""), "‖w‖² ab\n");
+  EXPECT_EQ(Wrap("", 10, "key  ", "     "), "key  \n");
+}
+
 TEST(IsoTimestampTest, FormatsUtc) {
   const auto t = std::chrono::system_clock::from_time_t(1717763696);  // 2024-06-07 12:34:56 UTC
   EXPECT_EQ(IsoTimestampUtc(t), "2024-06-07T12:34:56Z");
 }
 
 TEST(TextHelpersTest, PluralListPreviewIndent) {
+  EXPECT_EQ(FormatSeconds(0.0412), "0.04s");
+  EXPECT_EQ(FormatSeconds(3.21), "3.2s");
   EXPECT_EQ(Plural(1, "row"), "1 row");
   EXPECT_EQ(Plural(0, "row"), "0 rows");
   EXPECT_EQ(Plural(3, "class", "classes"), "3 classes");

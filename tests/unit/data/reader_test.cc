@@ -57,16 +57,29 @@ TEST_F(ReadDatasetTest, DetectsFormatAndFillsSourceInfo) {
   EXPECT_THAT(ErrorOf(Write("d.data2", content)), HasSubstr("--format"));
 }
 
-TEST_F(ReadDatasetTest, MissingFileDirectoryAndEmptyFile) {
+TEST_F(ReadDatasetTest, MissingFile) {
   auto missing = Read(Path("nope.csv"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
-  EXPECT_THAT(ErrorOf(dir_.string()), HasSubstr("is a directory"));
-  const std::string empty = Write("empty.csv", "");
-  auto e = Read(empty);
-  ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.status().code(), core::StatusCode::kDataError);
-  EXPECT_THAT(e.status().message(), AllOf(HasSubstr(empty), HasSubstr("empty")));
+  EXPECT_THAT(missing.status().message(), HasSubstr("nope.csv"));
+}
+
+TEST_F(ReadDatasetTest, Directory) {
+  std::filesystem::create_directories(Path("sub.csv"));
+  auto r = Read(Path("sub.csv"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), AllOf(HasSubstr("sub.csv"), HasSubstr("is a directory")));
+}
+
+TEST_F(ReadDatasetTest, EmptyFile) {
+  for (const char* name : {"empty.csv", "empty.libsvm", "empty.jsonl"}) {
+    const std::string empty = Write(name, "");
+    auto e = Read(empty);
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.status().code(), core::StatusCode::kDataError);
+    EXPECT_THAT(e.status().message(), AllOf(HasSubstr(empty), HasSubstr("empty")));
+  }
 }
 
 TEST_F(ReadDatasetTest, BinaryFiles) {
