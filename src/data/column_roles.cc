@@ -39,6 +39,12 @@ core::Result<ColumnRoles> ResolveRoles(const std::string& path,
                                        const ReadOptions& options) {
   ColumnRoles out;
   out.roles.assign(names.size(), ColumnRole::kFeature);
+  if (options.label.empty() && options.label_policy == LabelPolicy::kRequired) {
+    return core::InvalidArgument(
+        "{}: no label column was named; the columns are: {}. Use --label NAME to say which "
+        "column holds the label",
+        path, ColumnList(names));
+  }
   if (options.label_policy != LabelPolicy::kNone && !options.label.empty()) {
     out.label = IndexOf(names, options.label);
     if (out.label < 0 && options.label_policy == LabelPolicy::kRequired) {

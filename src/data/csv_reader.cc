@@ -1,6 +1,4 @@
 // CSV reader: header, type inference from a sample, then parallel chunked conversion.
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -41,7 +39,8 @@ struct CsvPlan {
 
 // One chunk's parsed values: a single mapping ("slab") holds every kept column, column slot s
 // at [s * row_bound, (s + 1) * row_bound) as 4-byte floats or codes. row_bound is a true upper
-// bound on the chunk's rows, and untouched pages of the slab cost no memory.
+// bound on the chunk's rows, and untouched pages of the slab cost no memory. Chunks are reused
+// from batch to batch, so the slab's pages are too.
 struct CsvChunk {
   ChunkStatus status;
   size_t rows = 0;
@@ -51,15 +50,6 @@ struct CsvChunk {
 
   float* numbers(size_t slot) { return reinterpret_cast<float*>(slab.data() + slot * row_bound); }
   int32_t* codes(size_t slot) { return reinterpret_cast<int32_t*>(slab.data() + slot * row_bound); }
-  // Gives the pages of a copied slot back to the system.
-  void Release(size_t slot) {
-    constexpr uintptr_t kPage = 4096;
-    const auto b = reinterpret_cast<uintptr_t>(slab.data() + slot * row_bound);
-    const auto e = reinterpret_cast<uintptr_t>(slab.data() + (slot + 1) * row_bound);
-    const uintptr_t pb = (b + kPage - 1) & ~(kPage - 1);
-    const uintptr_t pe = e & ~(kPage - 1);
-    if (pe > pb) ::madvise(reinterpret_cast<void*>(pb), pe - pb, MADV_DONTNEED);
-  }
 };
 
 std::string FieldWhere(const CsvColumnPlan& col) {
@@ -133,11 +123,13 @@ void TokenizerFailure(const CsvPlan& plan, const CsvTokenizer& tok, ChunkStatus*
   status->ref_line = tok.error_ref_line();
 }
 
-std::string RaggedMessage(size_t expected, size_t found, bool header) {
+std::string RaggedMessage(size_t expected, size_t found, bool header, std::string_view record) {
+  const size_t eol = record.find_first_of("\r\n");
   return fmt::format(
-      ": expected {} fields ({}), found {}; check for a missing or extra delimiter, or a field "
-      "containing the delimiter that should be quoted",
-      expected, header ? "as in the header" : "as in the first row", found);
+      ": expected {} fields ({}), found {} in '{}'; check for a missing or extra delimiter, or a "
+      "field containing the delimiter that should be quoted",
+      expected, header ? "as in the header" : "as in the first row", found,
+      core::Excerpt(record.substr(0, eol)));
 }
 
 void ParseCsvChunk(const CsvPlan& plan, bool header, std::string_view text, ChunkRange range,
@@ -146,7 +138,8 @@ void ParseCsvChunk(const CsvPlan& plan, bool header, std::string_view text, Chun
   // Every record that starts in the chunk holds ncols - 1 delimiters and a line break inside it
   // (only the last one may run past the end), and blank lines are rows only when ncols == 1.
   chunk->row_bound = (range.end - range.begin) / std::max<size_t>(ncols, 1) + 2;
-  chunk->dicts.resize(ncols);
+  chunk->rows = 0;
+  chunk->dicts.assign(ncols, CategoryDict());
   if (!chunk->slab.Reserve(std::max<size_t>(plan.kept, 1) * chunk->row_bound)) {
     chunk->status.Fail(core::StatusCode::kResourceExhausted, 0,
                        ": cannot allocate memory for the parsed columns");
@@ -164,8 +157,9 @@ void ParseCsvChunk(const CsvPlan& plan, bool header, std::string_view text, Chun
     }
     if (r == CsvTokenizer::Next::kBlank && ncols > 1) continue;
     if (fields.size() != ncols) {
-      chunk->status.Fail(core::StatusCode::kParseError, tok.record_line(),
-                         RaggedMessage(ncols, fields.size(), header));
+      chunk->status.Fail(
+          core::StatusCode::kParseError, tok.record_line(),
+          RaggedMessage(ncols, fields.size(), header, text.substr(tok.record_begin(), 200)));
       return;
     }
     if (chunk->rows >= chunk->row_bound) {  // cannot happen; guards the slab
@@ -208,7 +202,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
   plan.na = NaValues(options.na_values);
 
   // The first record: the header, or the first row that fixes the column count.
-  CsvTokenizer head(text.substr(0, text.size()), start, plan.delimiter, plan.max_record);
+  CsvTokenizer head(text, start, plan.delimiter, plan.max_record);
   std::vector<CsvField> fields;
   CsvTokenizer::Next r;
   do {
@@ -295,71 +289,95 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
   const ChunkPlanner planner = [&](size_t from, size_t max_chunks) {
     return PlanQuotedChunks(text, from, options.chunk_bytes, max_chunks, max_scan, ctx.pool());
   };
-  std::vector<std::unique_ptr<CsvChunk>> chunks;
-  std::vector<uint64_t> first_lines;
+  // Each batch of chunks is appended to the output columns as soon as it is parsed, so the
+  // chunks' buffers are reused and the parsed data is never held twice.
+  struct ColumnOut {
+    core::GrowableBuffer<float> values;
+    core::GrowableBuffer<int32_t> codes;
+    CategoryDict dict;
+    std::vector<int32_t> remap;
+    bool failed = false;
+  };
+  std::vector<ColumnOut> outs(ncols);
+  RowLinesBuilder lines;
+  size_t total_rows = 0;
+  auto absorb = [&](std::vector<CsvChunk*>& chunks,
+                    const std::vector<uint64_t>& first_lines) -> core::Status {
+    size_t batch_rows = 0;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      batch_rows += chunks[i]->rows;
+      lines.Append(chunks[i]->status.rows, first_lines[i]);
+    }
+    if (total_rows + batch_rows > kMaxRows) {
+      return core::ResourceExhausted("{}: more than Kiln's limit of {} rows per file", path,
+                                     kMaxRows);
+    }
+    core::ParallelForBlocks(ctx.pool(), 0, ncols, 1, [&](size_t c, size_t, size_t) {
+      const CsvColumnPlan& col = plan.columns[c];
+      ColumnOut& out = outs[c];
+      if (col.role == ColumnRole::kIgnored || batch_rows == 0) return;
+      if (col.type == ColumnType::kNumeric) {
+        float* dst = out.values.Extend(batch_rows);
+        if (dst == nullptr) {
+          out.failed = true;
+          return;
+        }
+        AdviseHugePages(out.values);
+        for (CsvChunk* chunk : chunks) {
+          const float* part = chunk->numbers(col.slot);
+          dst = std::copy(part, part + chunk->rows, dst);
+        }
+        return;
+      }
+      int32_t* dst = out.codes.Extend(batch_rows);
+      if (dst == nullptr) {
+        out.failed = true;
+        return;
+      }
+      AdviseHugePages(out.codes);
+      for (CsvChunk* chunk : chunks) {
+        // Chunks in text order, each dictionary in order of first appearance: the global
+        // dictionary is in order of first appearance in the file.
+        const auto& local = chunk->dicts[c].categories();
+        out.remap.resize(local.size());
+        for (size_t k = 0; k < local.size(); ++k) out.remap[k] = out.dict.Intern(local[k]);
+        const int32_t* part = chunk->codes(col.slot);
+        for (size_t i = 0; i < chunk->rows; ++i) {
+          const int32_t code = part[i];
+          *dst++ = code < 0 ? kMissingCode : out.remap[static_cast<size_t>(code)];
+        }
+      }
+    });
+    for (const auto& out : outs) {
+      if (out.failed) return core::ResourceExhausted("{}: out of memory", path);
+    }
+    total_rows += batch_rows;
+    return core::Status::Ok();
+  };
   KILN_RETURN_IF_ERROR(ParseChunks<CsvChunk>(
       in, data_start, data_line, planner,
       [&](CsvChunk& chunk, ChunkRange range) {
         ParseCsvChunk(plan, options.header, text, range, &chunk);
       },
-      &chunks, &first_lines));
-
-  size_t total_rows = 0;
-  for (const auto& c : chunks) total_rows += c->rows;
+      absorb));
   if (total_rows == 0) {
     return core::DataError("{}: {}", path,
                            options.header ? "the file has a header line but no data rows"
                                           : "the file has no data rows");
   }
-  if (total_rows > kMaxRows) {
-    return core::ResourceExhausted("{}: {} rows is more than Kiln's limit of {} rows per file",
-                                   path, total_rows, kMaxRows);
-  }
-
-  // Merge the chunks column by column. Each column's slot of a chunk's slab is released (its
-  // pages dropped) once copied, so the parsed data is not held twice.
   std::vector<Column> columns(ncols);
   for (size_t c = 0; c < ncols; ++c) {
-    const CsvColumnPlan& col = plan.columns[c];
     Column& out = columns[c];
-    out.name = col.name;
-    out.type = col.type;
-    if (col.role == ColumnRole::kIgnored) continue;
-    if (col.type == ColumnType::kNumeric) {
-      core::GrowableBuffer<float> merged;
-      float* dst = merged.Extend(total_rows);
-      if (dst == nullptr) return core::ResourceExhausted("{}: out of memory", path);
-      for (auto& chunk : chunks) {
-        const float* part = chunk->numbers(col.slot);
-        dst = std::copy(part, part + chunk->rows, dst);
-        chunk->Release(col.slot);
-      }
-      out.values = std::move(merged).Freeze();
+    out.name = plan.columns[c].name;
+    out.type = plan.columns[c].type;
+    if (out.type == ColumnType::kNumeric) {
+      out.values = std::move(outs[c].values).Freeze();
     } else {
-      CategoryDict global;
-      core::GrowableBuffer<int32_t> merged;
-      int32_t* dst = merged.Extend(total_rows);
-      if (dst == nullptr) return core::ResourceExhausted("{}: out of memory", path);
-      std::vector<int32_t> remap;
-      for (auto& chunk : chunks) {
-        const auto& local = chunk->dicts[c].categories();
-        remap.resize(local.size());
-        for (size_t k = 0; k < local.size(); ++k) remap[k] = global.Intern(local[k]);
-        const int32_t* part = chunk->codes(col.slot);
-        for (size_t i = 0; i < chunk->rows; ++i) {
-          const int32_t code = part[i];
-          *dst++ = code < 0 ? kMissingCode : remap[static_cast<size_t>(code)];
-        }
-        chunk->Release(col.slot);
-        chunk->dicts[c] = CategoryDict();
-      }
-      out.codes = std::move(merged).Freeze();
-      out.categories = std::move(global).TakeCategories();
+      out.codes = std::move(outs[c].codes).Freeze();
+      out.categories = std::move(outs[c].dict).TakeCategories();
     }
   }
-  std::vector<const RowLineRecorder*> recorders;
-  for (const auto& c : chunks) recorders.push_back(&c->status.rows);
-  RowLines lines = BuildRowLines(recorders, first_lines);
+  RowLines row_lines = std::move(lines).Finish(data_line);
 
   KILN_ASSIGN_OR_RETURN(Dataset ds, AssembleDense(path, std::move(columns), roles, options));
   SourceInfo source;
@@ -367,8 +385,8 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
   source.format = "csv";
   source.file_bytes = text.size();
   source.content_hash = in.FinishHash();
-  source.first_data_line = lines.first_data_line;
-  source.row_lines = std::move(lines.row_lines);
+  source.first_data_line = row_lines.first_data_line;
+  source.row_lines = std::move(row_lines.row_lines);
   ds.set_source(std::move(source));
   return ds;
 }

@@ -23,12 +23,16 @@ namespace {
 // Largest index accepted in the file: the column (index - base) must fit num_cols in uint32.
 constexpr uint64_t kMaxIndex = 0xFFFFFFFEull;
 
+// One chunk's rows. The buffers are reserved to an upper bound and written through data(); the
+// counts say how much is used. Chunks are reused from batch to batch (so are their pages).
 struct LibSvmChunk {
   ChunkStatus status;
   core::GrowableBuffer<uint32_t> indices;  // as written in the file (base not subtracted yet)
   core::GrowableBuffer<float> values;
   core::GrowableBuffer<uint64_t> row_ends;  // nnz count after each row
   core::GrowableBuffer<float> labels;
+  size_t nnz = 0;
+  size_t rows = 0;
   bool has_zero_index = false;
   bool any_label = false;
   uint32_t max_index = 0;
@@ -58,6 +62,9 @@ std::string Token(const char* b, const char* line_end) {
 void ParseLibSvmChunk(const LibSvmPlan& plan, std::string_view text, ChunkRange range,
                       LibSvmChunk* chunk) {
   ChunkStatus& st = chunk->status;
+  chunk->nnz = chunk->rows = 0;
+  chunk->has_zero_index = chunk->any_label = chunk->has_entries = false;
+  chunk->max_index = 0;
   const size_t len = range.end - range.begin;
   // Every entry "i:v" takes at least 4 bytes with its separator, every row at least 2.
   if (!chunk->indices.Reserve(len / 4 + 1) || !chunk->values.Reserve(len / 4 + 1) ||
@@ -65,6 +72,8 @@ void ParseLibSvmChunk(const LibSvmPlan& plan, std::string_view text, ChunkRange 
     st.Fail(core::StatusCode::kResourceExhausted, 0, ": cannot allocate memory for the rows");
     return;
   }
+  AdviseHugePages(chunk->indices);
+  AdviseHugePages(chunk->values);
   uint32_t* idx_out = chunk->indices.data();
   float* val_out = chunk->values.data();
   size_t nnz = 0;
@@ -252,10 +261,8 @@ void ParseLibSvmChunk(const LibSvmPlan& plan, std::string_view text, ChunkRange 
     p = next;
     ++line;
   }
-  chunk->indices.Extend(nnz);
-  chunk->values.Extend(nnz);
-  chunk->row_ends.Extend(rows);
-  chunk->labels.Extend(rows);
+  chunk->nnz = nnz;
+  chunk->rows = rows;
   chunk->max_index = max_index;
   st.stop = range.end;
   st.lines = line;
@@ -292,87 +299,100 @@ core::Result<Dataset> ReadLibSvmText(InputText& in, const ReadOptions& options) 
   const ChunkPlanner planner = [&](size_t from, size_t max_chunks) {
     return PlanLineChunks(text, from, options.chunk_bytes, max_chunks, plan.max_line + 1);
   };
-  std::vector<std::unique_ptr<LibSvmChunk>> chunks;
-  std::vector<uint64_t> first_lines;
-  KILN_RETURN_IF_ERROR(ParseChunks<LibSvmChunk>(
-      in, start, 1, planner,
-      [&](LibSvmChunk& chunk, ChunkRange range) { ParseLibSvmChunk(plan, text, range, &chunk); },
-      &chunks, &first_lines));
-
-  // Totals, index base and width.
-  uint64_t rows = 0, nnz = 0;
-  bool has_zero = false, any_label = false, has_entries = false;
-  uint32_t max_index = 0;
-  size_t max_chunk = 0;
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const LibSvmChunk& ch = *chunks[c];
-    rows += ch.row_ends.size();
-    nnz += ch.indices.size();
-    has_zero |= ch.has_zero_index;
-    any_label |= ch.any_label;
-    if (ch.has_entries && (!has_entries || ch.max_index > max_index)) {
-      max_index = ch.max_index;
-      max_chunk = c;
-      has_entries = true;
-    }
-  }
-  if (rows == 0) {
-    return core::DataError("{}: the file has no data rows (only blank or comment lines)", path);
-  }
-  if (rows > kMaxRows) {
-    return core::ResourceExhausted("{}: {} rows is more than Kiln's limit of {} rows per file",
-                                   path, rows, kMaxRows);
-  }
-  const int base = options.index_base >= 0 ? options.index_base : (has_zero ? 0 : 1);
-  uint32_t num_cols = has_entries ? max_index - static_cast<uint32_t>(base) + 1 : 0;
-  if (options.num_features > 0) {
-    if (has_entries && num_cols > options.num_features) {
-      const LibSvmChunk& ch = *chunks[max_chunk];
-      return core::DataError(
-          "{} line {}, token {}: index {} is beyond the declared {} features (index base {})", path,
-          first_lines[max_chunk] + ch.max_line, ch.max_token, max_index, options.num_features,
-          base);
-    }
-    num_cols = options.num_features;
-  }
-
-  // Copy the chunks into the final arrays in parallel; free each chunk once copied.
-  std::vector<uint64_t> row_offset(chunks.size() + 1, 0), nnz_offset(chunks.size() + 1, 0);
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    row_offset[c + 1] = row_offset[c] + chunks[c]->row_ends.size();
-    nnz_offset[c + 1] = nnz_offset[c] + chunks[c]->indices.size();
-  }
+  // Each batch is appended to the final arrays as soon as it is parsed (the chunk buffers are
+  // reused), so the output is never held twice. With a detected index base, indices are stored
+  // as index - 1 and fixed up at the end if an index 0 shows the file is 0-based (the uint32
+  // arithmetic wraps back exactly).
+  const uint32_t shift = options.index_base >= 0 ? static_cast<uint32_t>(options.index_base) : 1;
   core::GrowableBuffer<uint64_t> indptr;
   core::GrowableBuffer<uint32_t> indices;
   core::GrowableBuffer<float> values;
   core::GrowableBuffer<float> labels;
-  if (indptr.Extend(rows + 1) == nullptr || (nnz > 0 && indices.Extend(nnz) == nullptr) ||
-      (nnz > 0 && values.Extend(nnz) == nullptr) || labels.Extend(rows) == nullptr) {
-    return core::ResourceExhausted("{}: cannot allocate memory for {} rows and {} nonzeros", path,
-                                   rows, nnz);
-  }
-  indptr[0] = 0;
-  std::vector<const RowLineRecorder*> recorders;
-  for (const auto& c : chunks) recorders.push_back(&c->status.rows);
-  RowLines lines = BuildRowLines(recorders, first_lines);
-  const uint32_t shift = static_cast<uint32_t>(base);
-  core::ParallelForBlocks(ctx.pool(), 0, chunks.size(), 1, [&](size_t c, size_t, size_t) {
-    LibSvmChunk& ch = *chunks[c];
-    const uint64_t r0 = row_offset[c], n0 = nnz_offset[c];
-    const size_t n = ch.indices.size();
-    uint32_t* di = indices.data() + n0;
-    const uint32_t* si = ch.indices.data();
-    for (size_t i = 0; i < n; ++i) di[i] = si[i] - shift;
-    if (n > 0) std::memcpy(values.data() + n0, ch.values.data(), n * sizeof(float));
-    for (size_t r = 0; r < ch.row_ends.size(); ++r) {
-      indptr.data()[r0 + r + 1] = n0 + ch.row_ends.data()[r];
+  if (!indptr.PushBack(0)) return core::ResourceExhausted("{}: out of memory", path);
+  uint64_t rows = 0, nnz = 0;
+  bool has_zero = false, any_label = false, has_entries = false;
+  uint32_t max_index = 0;
+  uint64_t max_line = 0;
+  size_t max_token = 0;
+  RowLinesBuilder lines;
+  std::vector<uint64_t> row_offset, nnz_offset;
+  auto absorb = [&](std::vector<LibSvmChunk*>& chunks,
+                    const std::vector<uint64_t>& first_lines) -> core::Status {
+    row_offset.assign(chunks.size() + 1, rows);
+    nnz_offset.assign(chunks.size() + 1, nnz);
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      const LibSvmChunk& ch = *chunks[c];
+      row_offset[c + 1] = row_offset[c] + ch.rows;
+      nnz_offset[c + 1] = nnz_offset[c] + ch.nnz;
+      has_zero |= ch.has_zero_index;
+      any_label |= ch.any_label;
+      if (ch.has_entries && (!has_entries || ch.max_index > max_index)) {
+        max_index = ch.max_index;
+        max_line = first_lines[c] + ch.max_line;
+        max_token = ch.max_token;
+        has_entries = true;
+      }
+      lines.Append(ch.status.rows, first_lines[c]);
     }
-    std::memcpy(labels.data() + r0, ch.labels.data(), ch.labels.size() * sizeof(float));
-    ch.indices = {};
-    ch.values = {};
-    ch.row_ends = {};
-    ch.labels = {};
-  });
+    const uint64_t batch_rows = row_offset.back() - rows;
+    const uint64_t batch_nnz = nnz_offset.back() - nnz;
+    if (row_offset.back() > kMaxRows) {
+      return core::ResourceExhausted("{}: more than Kiln's limit of {} rows per file", path,
+                                     kMaxRows);
+    }
+    if ((batch_rows > 0 &&
+         (indptr.Extend(batch_rows) == nullptr || labels.Extend(batch_rows) == nullptr)) ||
+        (batch_nnz > 0 &&
+         (indices.Extend(batch_nnz) == nullptr || values.Extend(batch_nnz) == nullptr))) {
+      return core::ResourceExhausted("{}: cannot allocate memory for {} rows and {} nonzeros", path,
+                                     row_offset.back(), nnz_offset.back());
+    }
+    AdviseHugePages(indptr);
+    AdviseHugePages(indices);
+    AdviseHugePages(values);
+    AdviseHugePages(labels);
+    core::ParallelForBlocks(ctx.pool(), 0, chunks.size(), 1, [&](size_t c, size_t, size_t) {
+      const LibSvmChunk& ch = *chunks[c];
+      const uint64_t r0 = row_offset[c], n0 = nnz_offset[c];
+      uint32_t* di = indices.data() + n0;
+      const uint32_t* si = ch.indices.data();
+      for (size_t i = 0; i < ch.nnz; ++i) di[i] = si[i] - shift;
+      if (ch.nnz > 0) std::memcpy(values.data() + n0, ch.values.data(), ch.nnz * sizeof(float));
+      uint64_t* dp = indptr.data() + r0 + 1;
+      const uint64_t* sp = ch.row_ends.data();
+      for (size_t r = 0; r < ch.rows; ++r) dp[r] = n0 + sp[r];
+      if (ch.rows > 0) std::memcpy(labels.data() + r0, ch.labels.data(), ch.rows * sizeof(float));
+    });
+    rows = row_offset.back();
+    nnz = nnz_offset.back();
+    return core::Status::Ok();
+  };
+  KILN_RETURN_IF_ERROR(ParseChunks<LibSvmChunk>(
+      in, start, 1, planner,
+      [&](LibSvmChunk& chunk, ChunkRange range) { ParseLibSvmChunk(plan, text, range, &chunk); },
+      absorb));
+
+  if (rows == 0) {
+    return core::DataError("{}: the file has no data rows (only blank or comment lines)", path);
+  }
+  const int base = options.index_base >= 0 ? options.index_base : (has_zero ? 0 : 1);
+  if (static_cast<uint32_t>(base) != shift) {
+    // Detected 0-based after storing index - 1: add the 1 back.
+    uint32_t* idx = indices.data();
+    core::ParallelForBlocks(ctx.pool(), 0, nnz, size_t{1} << 20, [&](size_t b, size_t e, size_t) {
+      for (size_t i = b; i < e; ++i) ++idx[i];
+    });
+  }
+  uint32_t num_cols = has_entries ? max_index - static_cast<uint32_t>(base) + 1 : 0;
+  if (options.num_features > 0) {
+    if (has_entries && num_cols > options.num_features) {
+      return core::DataError(
+          "{} line {}, token {}: index {} is beyond the declared {} features (index base {})", path,
+          max_line, max_token, max_index, options.num_features, base);
+    }
+    num_cols = options.num_features;
+  }
+  RowLines row_lines = std::move(lines).Finish(1);
 
   CsrMatrix csr;
   csr.indptr = std::move(indptr).Freeze();
@@ -395,8 +415,8 @@ core::Result<Dataset> ReadLibSvmText(InputText& in, const ReadOptions& options) 
   source.format = "libsvm";
   source.file_bytes = text.size();
   source.content_hash = in.FinishHash();
-  source.first_data_line = lines.first_data_line;
-  source.row_lines = std::move(lines.row_lines);
+  source.first_data_line = row_lines.first_data_line;
+  source.row_lines = std::move(row_lines.row_lines);
   ds.set_source(std::move(source));
   return ds;
 }

@@ -40,12 +40,30 @@ core::Status CheckLooksLikeText(const std::string& path, std::string_view text) 
       return core::InvalidArgument("{}: looks binary: it is {}", path, m.what);
     }
   }
+  if (core::StartsWith(text, "\xFF\xFE") || core::StartsWith(text, "\xFE\xFF")) {
+    return core::InvalidArgument(
+        "{}: looks binary: it starts with a UTF-16 byte order mark; convert it to UTF-8 (e.g. "
+        "iconv -f UTF-16 -t UTF-8)",
+        path);
+  }
   const std::string_view head = text.substr(0, kSniffBytes);
   if (const size_t nul = head.find('\0'); nul != std::string_view::npos) {
     return core::InvalidArgument(
         "{}: looks binary (a NUL byte at offset {}); expected a text file in CSV, LibSVM or JSON "
         "Lines format",
         path, nul);
+  }
+  // Text has few control bytes besides tab, line feed, carriage return and form feed.
+  size_t control = 0;
+  for (unsigned char c : head) {
+    control +=
+        (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') || c == 0x7f;
+  }
+  if (head.size() >= 32 && control * 10 > head.size()) {
+    return core::InvalidArgument(
+        "{}: looks binary ({} of the first {} bytes are control characters); expected a text "
+        "file in CSV, LibSVM or JSON Lines format",
+        path, control, head.size());
   }
   return core::Status::Ok();
 }

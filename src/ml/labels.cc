@@ -13,6 +13,8 @@ namespace {
 using data::Column;
 using data::ColumnType;
 
+constexpr size_t kMaxNumericClasses = 100;
+
 core::Status NoLabel(const data::DatasetView& view) {
   const auto& src = view.dataset().source();
   return core::InvalidArgument("{}: the data has no label column; name it with --label",
@@ -34,6 +36,9 @@ core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max
   LabelInfo info;
   info.name = label->name;
   if (label->type == ColumnType::kNumeric) {
+    // Numbers with many distinct values are almost always a regression target given to a
+    // classifier by mistake; text labels may have more classes.
+    const size_t max_numeric = std::min<size_t>(max_classes, kMaxNumericClasses);
     std::map<double, size_t> seen;
     for (size_t i = 0; i < view.size(); ++i) {
       const float v = label->values[view.row(i)];
@@ -44,11 +49,12 @@ core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max
             "for a numeric target use a regression algorithm such as linear_regression",
             view.dataset().Where(view.row(i)), label->name, core::FormatDouble(v));
       }
-      if (seen.emplace(v, i).second && seen.size() > max_classes) {
+      if (seen.emplace(v, i).second && seen.size() > max_numeric) {
         return core::DataError(
-            "{}: label '{}' has more than {} distinct values; is it a numeric target? "
-            "use a regression algorithm such as linear_regression",
-            view.dataset().source().path, label->name, max_classes);
+            "{}: label '{}' has more than {} distinct numbers, so it looks like a numeric target, "
+            "not classes; use a regression algorithm such as linear_regression (or write the "
+            "classes as text if they really are classes)",
+            view.dataset().source().path, label->name, max_numeric);
       }
     }
     for (const auto& [v, _] : seen) info.classes.push_back(core::FormatDouble(v));

@@ -50,7 +50,7 @@ struct ReadOptions {
   // Cache: parse once, then map the binary copy on later reads of the unchanged file.
   bool use_cache = true;
   std::string cache_dir;  // "" = $KILN_HOME/cache/datasets
-  // Parallelism: chunk size for parallel parsing.
+  // Parallelism: chunk size for parallel parsing (0 = the default). Does not change the result.
   size_t chunk_bytes = size_t{8} << 20;
 };
 

@@ -16,8 +16,8 @@
 namespace kiln::ml {
 
 // The classes present in the view's labels. Errors: no label column, a missing value, a
-// non-integer number (points the user at a regression algorithm), fewer than 2 classes, or more
-// than `max_classes`.
+// non-integer number or more than 100 distinct numbers (both point the user at a regression
+// algorithm), fewer than 2 classes, or more than `max_classes`.
 core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max_classes = 1000);
 
 // A numeric target; errors on a categorical (text) label or a missing value.

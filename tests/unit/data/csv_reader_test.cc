@@ -302,6 +302,13 @@ TEST(CsvReaderTest, MissingLabelColumn) {
                                           HasSubstr("a, b, target"), HasSubstr("--label")));
 }
 
+TEST(CsvReaderTest, EmptyLabelNameWhenRequired) {
+  ReadOptions o;
+  o.label = "";
+  EXPECT_THAT(ErrorOf("a,b\n1,2\n", o), AllOf(HasSubstr("no label column was named"),
+                                              HasSubstr("a, b"), HasSubstr("--label")));
+}
+
 TEST(CsvReaderTest, MissingLabelValueWhenRequired) {
   EXPECT_THAT(ErrorOf("a,label\n1,0\n2,\n3,1\n"),
               AllOf(HasSubstr("t.csv line 3, column 2 'label'"), HasSubstr("label is missing")));

@@ -60,6 +60,21 @@ TEST(LibSvmReaderTest, ZeroBasedWhenIndexZeroAppearsAnywhere) {
   EXPECT_THAT(r->csr().indices.ToVector(), ElementsAre(1u, 2u, 0u));
 }
 
+TEST(LibSvmReaderTest, ZeroIndexLateInTheFileSwitchesEverythingToZeroBased) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "1 3:1 7:0.5\n";
+  text += "0 0:2\n";
+  ReadOptions o;
+  o.chunk_bytes = 64;  // the 0 shows up many batches after the first rows were stored
+  auto r = Svm(text, o, 2);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->schema().index_base, 0);
+  EXPECT_EQ(r->csr().num_cols, 8u);
+  EXPECT_EQ(r->csr().indices[0], 3u);
+  EXPECT_EQ(r->csr().indices[1], 7u);
+  EXPECT_EQ(r->csr().indices[r->csr().nnz() - 1], 0u);
+}
+
 TEST(LibSvmReaderTest, ExplicitIndexBase) {
   ReadOptions zero;
   zero.index_base = 0;
@@ -229,10 +244,10 @@ std::string RandomSvm(uint64_t seed, int rows) {
 }
 
 TEST(LibSvmReaderTest, SameDatasetForAnyThreadCountAndChunkSize) {
-  const std::string text = RandomSvm(3, 800);
+  const std::string text = RandomSvm(3, 500);
   auto base = Svm(text);
   ASSERT_TRUE(base.ok()) << base.status().ToString();
-  EXPECT_EQ(base->num_rows(), 800u);
+  EXPECT_EQ(base->num_rows(), 500u);
   for (size_t chunk : {size_t{1}, size_t{100}, size_t{5000}}) {
     for (int threads : {1, 2}) {
       ReadOptions o;

@@ -57,16 +57,29 @@ TEST_F(ReadDatasetTest, DetectsFormatAndFillsSourceInfo) {
   EXPECT_THAT(ErrorOf(Write("d.data2", content)), HasSubstr("--format"));
 }
 
-TEST_F(ReadDatasetTest, MissingFileDirectoryAndEmptyFile) {
+TEST_F(ReadDatasetTest, MissingFile) {
   auto missing = Read(Path("nope.csv"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
-  EXPECT_THAT(ErrorOf(dir_.string()), HasSubstr("is a directory"));
-  const std::string empty = Write("empty.csv", "");
-  auto e = Read(empty);
-  ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.status().code(), core::StatusCode::kDataError);
-  EXPECT_THAT(e.status().message(), AllOf(HasSubstr(empty), HasSubstr("empty")));
+  EXPECT_THAT(missing.status().message(), HasSubstr("nope.csv"));
+}
+
+TEST_F(ReadDatasetTest, Directory) {
+  std::filesystem::create_directories(Path("sub.csv"));
+  auto r = Read(Path("sub.csv"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), AllOf(HasSubstr("sub.csv"), HasSubstr("is a directory")));
+}
+
+TEST_F(ReadDatasetTest, EmptyFile) {
+  for (const char* name : {"empty.csv", "empty.libsvm", "empty.jsonl"}) {
+    const std::string empty = Write(name, "");
+    auto e = Read(empty);
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.status().code(), core::StatusCode::kDataError);
+    EXPECT_THAT(e.status().message(), AllOf(HasSubstr(empty), HasSubstr("empty")));
+  }
 }
 
 TEST_F(ReadDatasetTest, BinaryFiles) {
@@ -75,6 +88,13 @@ TEST_F(ReadDatasetTest, BinaryFiles) {
               AllOf(HasSubstr(nul), HasSubstr("looks binary"), HasSubstr("NUL byte at offset 8")));
   const std::string gz = Write("data.csv", std::string("\x1f\x8b\x08\x00rest", 8));
   EXPECT_THAT(ErrorOf(gz), AllOf(HasSubstr("looks binary"), HasSubstr("gzip")));
+  const std::string utf16 = Write("u16.csv", std::string("\xFF\xFE"
+                                                         "a\0,\0b\0",
+                                                         8));
+  EXPECT_THAT(ErrorOf(utf16), HasSubstr("UTF-16"));
+  std::string controls;
+  for (int i = 0; i < 200; ++i) controls += static_cast<char>(1 + i % 8);
+  EXPECT_THAT(ErrorOf(Write("ctl.csv", controls)), HasSubstr("control characters"));
   // A NUL beyond the first 64 KiB is still caught by the parser.
   std::string late = "a,label\n";
   while (late.size() < 70000) late += "1,0\n";
