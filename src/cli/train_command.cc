@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kTrainExamples = R"(Examples:
   kiln train --algo logistic_regression --data data/breast_cancer/train.csv --output bc.kiln
   kiln train --algo logistic_regression --data data/wa_churn/train.csv --label churn \
-      --valid data/wa_churn/test.csv -p C=0.5 -p max_iter=200 --output churn.kiln
+      --valid data/wa_churn/test.csv -p l2=0.001 -p max_iter=200 --output churn.kiln
   kiln train --algo linear_regression --data data/diabetes/train.csv --output diabetes.kiln
   kiln train --algo linear_svm --data train.libsvm --format libsvm --threads 4 --output svm.kiln
 
