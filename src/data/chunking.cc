@@ -124,6 +124,17 @@ std::vector<ChunkRange> PlanQuotedChunks(std::string_view text, size_t from, siz
         break;
       }
     }
+    if (end == text.size() && limit < text.size()) {
+      // No line break outside quotes within reach: the parity is probably fooled by a stray
+      // quote. Guess the next line break; if the guess is wrong the chunk's parser runs past it
+      // and the driver re-plans from where it stopped, so a guess is always safe.
+      const void* nl = std::memchr(text.data() + limit, '\n', text.size() - limit);
+      if (nl != nullptr) {
+        end = static_cast<size_t>(static_cast<const char*>(nl) - text.data()) + 1;
+        out.push_back({begin, end});
+        return out;  // the quote counts past here no longer apply
+      }
+    }
     out.push_back({begin, end});
     if (end == text.size()) return out;
     begin = end;
