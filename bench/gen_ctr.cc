@@ -194,13 +194,15 @@ int main(int argc, char** argv) {
   if (cfg.test_rows > 0 && !gen.WriteFile(cfg.out_test, cfg.test_rows, 2, ctx.pool(), &pos_test)) {
     return 1;
   }
-  fmt::print(
-      "wrote {} ({} rows, {:.1f}% positive) and {} ({} rows, {:.1f}% positive); bias {:.3f}\n",
-      cfg.out_train, cfg.rows,
-      100.0 * static_cast<double>(pos_train) / static_cast<double>(std::max<uint64_t>(cfg.rows, 1)),
-      cfg.out_test, cfg.test_rows,
-      100.0 * static_cast<double>(pos_test) /
-          static_cast<double>(std::max<uint64_t>(cfg.test_rows, 1)),
-      gen.bias());
+  auto rate = [](uint64_t pos, uint64_t rows) {
+    return 100.0 * static_cast<double>(pos) / static_cast<double>(std::max<uint64_t>(rows, 1));
+  };
+  fmt::print("wrote {} ({} rows, {:.1f}% positive)", cfg.out_train, cfg.rows,
+             rate(pos_train, cfg.rows));
+  if (cfg.test_rows > 0) {
+    fmt::print(" and {} ({} rows, {:.1f}% positive)", cfg.out_test, cfg.test_rows,
+               rate(pos_test, cfg.test_rows));
+  }
+  fmt::print("; bias {:.3f}\n", gen.bias());
   return 0;
 }

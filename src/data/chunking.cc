@@ -36,6 +36,8 @@ namespace {
 
 constexpr size_t kDefaultChunkBytes = size_t{8} << 20;
 constexpr size_t kHugePageMinBytes = size_t{32} << 20;
+// How far past a nominal chunk end to look for a line break outside quotes before guessing.
+constexpr size_t kQuotedScanBytes = size_t{1} << 20;
 
 // First position >= from + chunk_bytes - 1 holding '\n', searched up to `max_scan` bytes;
 // returns the boundary after it, or text.size() if there is none in reach.
@@ -113,7 +115,7 @@ std::vector<ChunkRange> PlanQuotedChunks(std::string_view text, size_t from, siz
     size_t parity = quotes & 1;
     size_t end = text.size();
     scan_quotes = 0;
-    const size_t limit = std::min(text.size(), target[k] + max_scan);
+    const size_t limit = std::min(text.size(), target[k] + std::min(max_scan, kQuotedScanBytes));
     for (size_t p = target[k]; p < limit; ++p) {
       const char c = text[p];
       if (c == '"') {
@@ -122,6 +124,18 @@ std::vector<ChunkRange> PlanQuotedChunks(std::string_view text, size_t from, siz
       } else if (c == '\n' && parity == 0) {
         end = p + 1;
         break;
+      }
+    }
+    if (end == text.size() && limit < text.size()) {
+      // No line break outside quotes within reach: the parity is probably fooled by a stray
+      // quote (or a quoted field is very long). Guess the next line break; if the guess is
+      // wrong the chunk's parser runs past it and the driver re-plans from where it stopped,
+      // so a guess is always safe.
+      const void* nl = std::memchr(text.data() + target[k], '\n', text.size() - target[k]);
+      if (nl != nullptr) {
+        end = static_cast<size_t>(static_cast<const char*>(nl) - text.data()) + 1;
+        out.push_back({begin, end});
+        return out;  // the quote counts past here no longer apply
       }
     }
     out.push_back({begin, end});

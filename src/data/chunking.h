@@ -144,7 +144,8 @@ using ChunkPlanner = std::function<std::vector<ChunkRange>(size_t from, size_t m
 std::vector<ChunkRange> PlanLineChunks(std::string_view text, size_t from, size_t chunk_bytes,
                                        size_t max_chunks, size_t max_scan);
 // Boundaries after line breaks outside double quotes, judged by the parity of quote characters
-// since `from` (exact for RFC 4180 input; see ParseChunks for the fallback).
+// since `from` (exact for RFC 4180 input; see ParseChunks for the fallback). When no such line
+// break lies within min(max_scan, 1 MiB), the next line break is taken as a guess.
 std::vector<ChunkRange> PlanQuotedChunks(std::string_view text, size_t from, size_t chunk_bytes,
                                          size_t max_chunks, size_t max_scan,
                                          core::ThreadPool& pool);

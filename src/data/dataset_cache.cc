@@ -304,11 +304,15 @@ std::optional<Dataset> DatasetCache::Load(const std::string& source_path,
     return miss("the entry belongs to other options");
   }
   const Json st = meta.value("source_stat", Json::object());
-  if (st.value("size", uint64_t{0}) != stat->size ||
-      st.value("mtime_ns", int64_t{0}) != stat->mtime_ns) {
+  if (!st.is_object() || !st.contains("size") || !st["size"].is_number_unsigned() ||
+      !st.contains("mtime_ns") || !st["mtime_ns"].is_number_integer() || !st.contains("racy") ||
+      !st["racy"].is_boolean()) {
+    return miss("damaged entry ignored: malformed source_stat");
+  }
+  if (st["size"].get<uint64_t>() != stat->size || st["mtime_ns"].get<int64_t>() != stat->mtime_ns) {
     return miss("the source file changed since the entry was written");
   }
-  if (st.value("racy", true)) {
+  if (st["racy"].get<bool>()) {
     // Written right after the file was modified: the time stamp alone cannot prove the content.
     auto file = core::MappedFile::Open(source_path);
     if (!file.ok()) return miss(file.status().ToString());

@@ -1,6 +1,15 @@
 // Reading data files into Datasets: CSV (RFC 4180), LibSVM and JSON Lines, parsed in parallel
 // chunks, with a binary cache so a second read of an unchanged file maps instead of parsing.
 // Errors name the file, line and column, what was expected and what was found.
+//
+// - The result does not depend on the thread count or options.chunk_bytes (chunks are merged
+//   in file order; category dictionaries are in order of first appearance).
+// - Working memory beyond the result is bounded by one batch of chunks: parsed chunks are
+//   appended to the output as they complete, and pages of a mapped input file are dropped
+//   once parsed.
+// - Literal nan/inf and numbers beyond the float range are errors; missing values are written
+//   as an empty field or one of options.na_values.
+// Thread-safety: the functions are reentrant; ctx's pool is used for the parallel parts.
 #pragma once
 
 #include <string>

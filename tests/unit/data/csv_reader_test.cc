@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "data_test_util.h"
 #include "kiln/core/random.h"
 #include "kiln/data/reader.h"
@@ -492,6 +494,27 @@ TEST(CsvReaderTest, SameDatasetForAnyThreadCountAndChunkSize) {
       SCOPED_TRACE("chunk " + std::to_string(chunk) + " threads " + std::to_string(threads));
       ExpectSameDataset(*base, *other);
     }
+  }
+}
+
+TEST(CsvReaderTest, StrayQuoteWithoutQuotedNewlinesStillParsesInChunks) {
+  // The stray quote makes the quote parity odd for the rest of the file and no quoted field
+  // holds a line break, so the planner finds no boundary and has to guess.
+  std::string text = "height,name,label\n";
+  for (int i = 0; i < 300; ++i) {
+    text += i == 3 ? "5'10\",\"Smith, J\",1\n" : fmt::format("{},\"n{}\",0\n", i, i % 7);
+  }
+  auto base = Csv(text);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(base->columns()[0].type, ColumnType::kCategorical);
+  EXPECT_EQ(base->columns()[0].categories[3], "5'10\"");
+  ReadOptions o;
+  o.chunk_bytes = 50;
+  o.max_line_bytes = 40;
+  for (int threads : {1, 2}) {
+    auto other = Csv(text, o, threads);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    ExpectSameDataset(*base, *other);
   }
 }
 
