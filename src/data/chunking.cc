@@ -49,19 +49,21 @@ size_t NextLineBoundary(std::string_view text, size_t nominal, size_t max_scan) 
   return static_cast<size_t>(static_cast<const char*>(hit) - text.data()) + 1;
 }
 
-size_t CountQuotes(const char* p, size_t n) {
+size_t CountByte(const char* p, size_t n, char byte) {
   // Blocks of at most 255 bytes let the compiler count in byte lanes (vectorised).
   size_t count = 0;
   while (n > 0) {
     const size_t m = std::min<size_t>(n, 255);
     uint8_t c = 0;
-    for (size_t i = 0; i < m; ++i) c = static_cast<uint8_t>(c + (p[i] == '"'));
+    for (size_t i = 0; i < m; ++i) c = static_cast<uint8_t>(c + (p[i] == byte));
     count += c;
     p += m;
     n -= m;
   }
   return count;
 }
+
+size_t CountQuotes(const char* p, size_t n) { return CountByte(p, n, '"'); }
 
 }  // namespace
 
@@ -181,6 +183,22 @@ void AdviseHugePages(void* data, size_t bytes) {
   (void)bytes;
 #endif
 }
+
+void PrefaultForWrite(void* data, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  constexpr uintptr_t kPage = 4096;
+  if (data == nullptr || bytes == 0) return;
+  const auto begin = reinterpret_cast<uintptr_t>(data) / kPage * kPage;
+  const auto end = (reinterpret_cast<uintptr_t>(data) + bytes + kPage - 1) / kPage * kPage;
+  // Errors (an old kernel) only mean the pages fault in on first write instead.
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+size_t CountLineFeeds(const char* p, size_t n) { return CountByte(p, n, '\n'); }
 
 void TrimUnused(void* data, size_t used_bytes, size_t capacity_bytes) {
   constexpr size_t kPage = 4096;

@@ -38,6 +38,12 @@ class CsvTokenizer {
   // empty field). kEnd: no input left. kError: see the error accessors.
   Next Read(std::vector<CsvField>* fields);
 
+  // Continues at byte `pos` (a record start), which lies `line` line breaks after the start.
+  void Seek(size_t pos, uint64_t line) {
+    pos_ = pos;
+    line_ = line;
+  }
+
   size_t pos() const { return pos_; }
   uint64_t line() const { return line_; }                // line breaks consumed so far
   size_t record_begin() const { return record_begin_; }  // byte offset of the last record

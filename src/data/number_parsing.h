@@ -6,9 +6,13 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
+
+#include <fast_float/fast_float.h>
 
 namespace kiln::data::internal {
 
@@ -22,6 +26,18 @@ enum class NumberStatus : uint8_t {
 // Parses a number starting at `p` (no leading spaces) and ending at or before `end`. On kOk
 // stores the value and sets *stop to the first byte after the number. A leading '+' is accepted.
 NumberStatus ParseFloatPrefix(const char* p, const char* end, float* value, const char** stop);
+
+// The common case of ParseFloatPrefix, inline for the hot loops: true for a finite number in
+// range without a leading '+', with *value and *stop as ParseFloatPrefix would set them. False
+// leaves the decision to ParseFloatPrefix (a '+', nan/inf, out of range, not a number).
+inline bool ParseFloatFast(const char* p, const char* end, float* value, const char** stop) {
+  float v;
+  const auto result = fast_float::from_chars(p, end, v);
+  if (result.ec != std::errc() || result.ptr == p || !std::isfinite(v)) return false;
+  *value = v;
+  *stop = result.ptr;
+  return true;
+}
 
 // Parses all of `text` (spaces and tabs around it are ignored) as a float.
 NumberStatus ParseFloat(std::string_view text, float* value);
