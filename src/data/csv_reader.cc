@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "chunking.h"
 #include "column_roles.h"
+#include "csv_chunk_parser.h"
 #include "csv_tokenizer.h"
 #include "kiln/core/growable_buffer.h"
 #include "kiln/core/strings.h"
@@ -19,163 +21,162 @@ namespace kiln::data {
 namespace internal {
 namespace {
 
-struct CsvColumnPlan {
-  std::string name;
-  size_t position = 0;  // 1-based
-  ColumnRole role = ColumnRole::kFeature;
-  ColumnType type = ColumnType::kNumeric;
-  size_t slot = 0;          // position among the kept columns
-  std::string type_reason;  // appended to "expected a number" errors
+// A chunk with its place in the output: rows go straight into the output columns, at `offset`
+// rows past the columns' current end, with room for `bound` rows.
+struct CsvOutChunk : CsvChunk {
+  size_t offset = 0;
+  size_t bound = 0;
 };
 
-struct CsvPlan {
-  char delimiter = ',';
-  size_t max_record = 0;
-  bool label_required = false;
-  std::vector<CsvColumnPlan> columns;
-  size_t kept = 0;  // columns that are not ignored
-  NaValues na{{}};
-};
-
-// One chunk's parsed values: a single mapping ("slab") holds every kept column, column slot s
-// at [s * row_bound, (s + 1) * row_bound) as 4-byte floats or codes. row_bound is a true upper
-// bound on the chunk's rows, and untouched pages of the slab cost no memory. Chunks are reused
-// from batch to batch, so the slab's pages are too.
-struct CsvChunk {
-  ChunkStatus status;
-  size_t rows = 0;
-  size_t row_bound = 0;
-  core::GrowableBuffer<uint32_t> slab;
-  std::vector<CategoryDict> dicts;  // per column (categorical columns only)
-
-  float* numbers(size_t slot) { return reinterpret_cast<float*>(slab.data() + slot * row_bound); }
-  int32_t* codes(size_t slot) { return reinterpret_cast<int32_t*>(slab.data() + slot * row_bound); }
-};
-
-std::string FieldWhere(const CsvColumnPlan& col) {
-  return fmt::format(", column {} '{}'", col.position, core::Excerpt(col.name));
-}
-
-// Converts field `f` of column `c`; on bad data records the error and returns false.
-bool ConvertField(const CsvPlan& plan, size_t c, const CsvField& f, CsvChunk* chunk) {
-  const CsvColumnPlan& col = plan.columns[c];
-  if (col.role == ColumnRole::kIgnored) return true;
-  const std::string_view text = f.text;
-  auto fail = [&](std::string what) {
-    chunk->status.Fail(core::StatusCode::kDataError, f.line, FieldWhere(col) + ": " + what);
-    return false;
-  };
-  auto missing = [&]() -> bool {
-    if (col.role == ColumnRole::kLabel && plan.label_required) {
-      return fail(fmt::format(
-          "the label is missing ({}); every row needs a label for training and evaluation",
-          text.empty() ? std::string("empty field")
-                       : fmt::format("'{}' is a missing-value token", core::Excerpt(text))));
+// The output columns, grown batch by batch. Each chunk of a batch writes its rows straight into
+// the columns (no copy) at an offset given by an upper bound on the rows of the chunks before
+// it: the line feeds in a chunk's range (each row started in the chunk owns a distinct one:
+// its own terminator, or for a last row running past the range, the line feed ending the range),
+// plus one when the range does not end with a line feed. The bound is exact unless the chunk
+// has blank lines or multi-line records; then absorbing the batch moves the rows together.
+class CsvOutput {
+ public:
+  CsvOutput(const CsvPlan& plan, std::string_view text, core::Context& ctx, std::string path)
+      : plan_(plan), text_(text), ctx_(ctx), path_(std::move(path)), cols_(plan.columns.size()) {
+    for (size_t c = 0; c < cols_.size(); ++c) {
+      cols_[c].numeric = plan.columns[c].type == ColumnType::kNumeric;
     }
-    if (col.role == ColumnRole::kWeight) {
-      return fail("the weight is missing; every row needs a weight (a finite number >= 0)");
-    }
-    return true;
-  };
-  if (col.type == ColumnType::kCategorical) {
-    int32_t code = kMissingCode;
-    if (plan.na.Contains(text)) {
-      if (!missing()) return false;
-    } else {
-      code = chunk->dicts[c].Intern(text);
-    }
-    chunk->codes(col.slot)[chunk->rows] = code;
-    return true;
   }
-  float v = std::numeric_limits<float>::quiet_NaN();
-  bool is_missing = plan.na.has_numeric_token() && plan.na.Contains(text);
-  if (!is_missing) {
-    const NumberStatus st = ParseFloat(text, &v);
-    if (st != NumberStatus::kOk) {
-      if (st == NumberStatus::kNotNumber && plan.na.Contains(text)) {
-        is_missing = true;
-        v = std::numeric_limits<float>::quiet_NaN();
-      } else if (st == NumberStatus::kNotNumber) {
-        return fail(DescribeNumberProblem(st, text) + "; " + col.type_reason);
-      } else {
-        return fail(DescribeNumberProblem(st, text));
+
+  core::Status Prepare(const std::vector<ChunkRange>& ranges, std::vector<CsvOutChunk*>& chunks) {
+    bounds_.assign(ranges.size(), 0);
+    core::ParallelForBlocks(ctx_.pool(), 0, ranges.size(), 1, [&](size_t i, size_t, size_t) {
+      const ChunkRange r = ranges[i];
+      const size_t feeds = CountLineFeeds(text_.data() + r.begin, r.end - r.begin);
+      bounds_[i] = feeds + (r.end > r.begin && text_[r.end - 1] != '\n' ? 1 : 0);
+    });
+    size_t total = 0;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      chunks[i]->offset = total;
+      chunks[i]->bound = bounds_[i];
+      total += bounds_[i];
+    }
+    bool failed = false;
+    for (size_t c = 0; c < cols_.size(); ++c) {
+      Col& col = cols_[c];
+      if (plan_.columns[c].role == ColumnRole::kIgnored) continue;
+      if (!col.Reserve(col.size() + total)) failed = true;
+    }
+    if (failed) return core::ResourceExhausted("{}: out of memory for the parsed columns", path_);
+    // Fault the batch's output pages in up front (in parallel), then point the chunks at them.
+    core::ParallelForBlocks(ctx_.pool(), 0, cols_.size(), 1, [&](size_t c, size_t, size_t) {
+      if (plan_.columns[c].role == ColumnRole::kIgnored || total == 0) return;
+      PrefaultForWrite(cols_[c].end(), total * 4);
+    });
+    for (CsvOutChunk* chunk : chunks) {
+      chunk->out.assign(plan_.kept, nullptr);
+      for (size_t c = 0; c < cols_.size(); ++c) {
+        if (plan_.columns[c].role == ColumnRole::kIgnored) continue;
+        chunk->out[plan_.columns[c].slot] = cols_[c].end() + chunk->offset;
       }
     }
+    return core::Status::Ok();
   }
-  if (is_missing && !missing()) return false;
-  if (col.role == ColumnRole::kWeight && v < 0) {
-    return fail(fmt::format("weights must be >= 0, found {}", core::Excerpt(text)));
-  }
-  chunk->numbers(col.slot)[chunk->rows] = v;
-  return true;
-}
 
-// Records the tokenizer's error in the chunk status.
-void TokenizerFailure(const CsvPlan& plan, const CsvTokenizer& tok, ChunkStatus* status) {
-  std::string where;
-  const size_t field = tok.error_field();
-  if (field > 0 && field <= plan.columns.size()) {
-    where = FieldWhere(plan.columns[field - 1]);
-  } else if (field > 0) {
-    where = fmt::format(", field {}", field);
+  core::Status Absorb(std::vector<CsvOutChunk*>& chunks, const std::vector<uint64_t>& first_lines) {
+    size_t batch_rows = 0;
+    bool exact = true;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      batch_rows += chunks[i]->rows;
+      exact = exact && chunks[i]->rows == chunks[i]->bound;
+      lines_.Append(chunks[i]->status.rows, first_lines[i]);
+    }
+    if (rows_ + batch_rows > kMaxRows) {
+      return core::ResourceExhausted("{}: more than Kiln's limit of {} rows per file", path_,
+                                     kMaxRows);
+    }
+    core::ParallelForBlocks(ctx_.pool(), 0, cols_.size(), 1, [&](size_t c, size_t, size_t) {
+      const CsvColumnPlan& plan = plan_.columns[c];
+      Col& col = cols_[c];
+      if (plan.role == ColumnRole::kIgnored || batch_rows == 0) return;
+      uint32_t* dst = col.end();
+      for (CsvOutChunk* chunk : chunks) {
+        uint32_t* part = col.end() + chunk->offset;
+        if (!exact && part != dst) std::memmove(dst, part, chunk->rows * sizeof(uint32_t));
+        if (plan.type == ColumnType::kCategorical) {
+          // Chunks in text order, each dictionary in order of first appearance: the global
+          // dictionary is in order of first appearance in the file.
+          const auto& local = chunk->dicts[c].categories();
+          col.remap.resize(local.size());
+          for (size_t k = 0; k < local.size(); ++k) col.remap[k] = col.dict.Intern(local[k]);
+          auto* codes = reinterpret_cast<int32_t*>(dst);
+          for (size_t i = 0; i < chunk->rows; ++i) {
+            const int32_t code = codes[i];
+            codes[i] = code < 0 ? kMissingCode : col.remap[static_cast<size_t>(code)];
+          }
+        }
+        dst += chunk->rows;
+      }
+      col.Grow(batch_rows);  // within the reserved room: cannot fail
+    });
+    rows_ += batch_rows;
+    return core::Status::Ok();
   }
-  status->Fail(tok.error_code(), tok.error_line(), where + ": " + tok.error_message());
-  status->ref_line = tok.error_ref_line();
-}
 
-std::string RaggedMessage(size_t expected, size_t found, bool header, std::string_view record) {
-  const size_t eol = record.find_first_of("\r\n");
-  return fmt::format(
-      ": expected {} fields ({}), found {} in '{}'; check for a missing or extra delimiter, or a "
-      "field containing the delimiter that should be quoted",
-      expected, header ? "as in the header" : "as in the first row", found,
-      core::Excerpt(record.substr(0, eol)));
-}
+  size_t rows() const { return rows_; }
 
-void ParseCsvChunk(const CsvPlan& plan, bool header, std::string_view text, ChunkRange range,
-                   CsvChunk* chunk) {
-  const size_t ncols = plan.columns.size();
-  // Every record that starts in the chunk holds ncols - 1 delimiters and a line break inside it
-  // (only the last one may run past the end), and blank lines are rows only when ncols == 1.
-  chunk->row_bound = (range.end - range.begin) / std::max<size_t>(ncols, 1) + 2;
-  chunk->rows = 0;
-  chunk->dicts.assign(ncols, CategoryDict());
-  if (!chunk->slab.Reserve(std::max<size_t>(plan.kept, 1) * chunk->row_bound)) {
-    chunk->status.Fail(core::StatusCode::kResourceExhausted, 0,
-                       ": cannot allocate memory for the parsed columns");
-    return;
+  // The columns in file order (ignored ones empty), and the rows' lines.
+  std::vector<Column> Finish(RowLines* row_lines, uint64_t data_line) && {
+    std::vector<Column> columns(cols_.size());
+    for (size_t c = 0; c < cols_.size(); ++c) {
+      Column& out = columns[c];
+      out.name = plan_.columns[c].name;
+      out.type = plan_.columns[c].type;
+      if (out.type == ColumnType::kNumeric) {
+        out.values = std::move(cols_[c].values).Freeze();
+      } else {
+        out.codes = std::move(cols_[c].codes).Freeze();
+        out.categories = std::move(cols_[c].dict).TakeCategories();
+      }
+    }
+    *row_lines = std::move(lines_).Finish(data_line);
+    return columns;
   }
-  CsvTokenizer tok(text, range.begin, plan.delimiter, plan.max_record);
-  std::vector<CsvField> fields;
-  fields.reserve(ncols);
-  while (tok.pos() < range.end) {
-    const CsvTokenizer::Next r = tok.Read(&fields);
-    if (r == CsvTokenizer::Next::kEnd) break;
-    if (r == CsvTokenizer::Next::kError) {
-      TokenizerFailure(plan, tok, &chunk->status);
-      return;
+
+ private:
+  // One column: float values or category codes (only one of the buffers is used).
+  struct Col {
+    core::GrowableBuffer<float> values;
+    core::GrowableBuffer<int32_t> codes;
+    CategoryDict dict;
+    std::vector<int32_t> remap;
+    bool numeric = true;
+
+    size_t size() const { return numeric ? values.size() : codes.size(); }
+    bool Reserve(size_t n) {
+      // Grow by at least 1.5x: room that is never written costs no memory.
+      const size_t cap = numeric ? values.capacity() : codes.capacity();
+      if (n <= cap) return true;
+      n = std::max(n, cap + cap / 2);
+      return numeric ? values.Reserve(n) : codes.Reserve(n);
     }
-    if (r == CsvTokenizer::Next::kBlank && ncols > 1) continue;
-    if (fields.size() != ncols) {
-      chunk->status.Fail(
-          core::StatusCode::kParseError, tok.record_line(),
-          RaggedMessage(ncols, fields.size(), header, text.substr(tok.record_begin(), 200)));
-      return;
+    uint32_t* end() {
+      return numeric ? reinterpret_cast<uint32_t*>(values.data() + values.size())
+                     : reinterpret_cast<uint32_t*>(codes.data() + codes.size());
     }
-    if (chunk->rows >= chunk->row_bound) {  // cannot happen; guards the slab
-      chunk->status.Fail(core::StatusCode::kInternal, tok.record_line(),
-                         ": internal error: row bound exceeded");
-      return;
+    void Grow(size_t n) {
+      if (numeric) {
+        values.Extend(n);
+      } else {
+        codes.Extend(n);
+      }
     }
-    chunk->status.rows.Add(tok.record_line());
-    for (size_t c = 0; c < ncols; ++c) {
-      if (!ConvertField(plan, c, fields[c], chunk)) return;
-    }
-    ++chunk->rows;
-  }
-  chunk->status.stop = tok.pos();
-  chunk->status.lines = tok.line();
-}
+  };
+
+  const CsvPlan& plan_;
+  std::string_view text_;
+  core::Context& ctx_;
+  std::string path_;
+  std::vector<Col> cols_;
+  std::vector<size_t> bounds_;
+  RowLinesBuilder lines_;
+  size_t rows_ = 0;
+};
 
 char ResolveDelimiter(const std::string& path, const ReadOptions& options) {
   if (options.delimiter != 0) return options.delimiter;
@@ -200,6 +201,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
   plan.max_record = std::max<size_t>(options.max_line_bytes, 1);
   plan.label_required = options.label_policy == LabelPolicy::kRequired;
   plan.na = NaValues(options.na_values);
+  plan.header = options.header;
 
   // The first record: the header, or the first row that fixes the column count.
   CsvTokenizer head(text, start, plan.delimiter, plan.max_record);
@@ -284,100 +286,41 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
     }
   }
 
+  plan.PrepareFastPath();
+
   // The full pass, in parallel chunks.
+  // Chunk ends go after line breaks. Until a record spanning lines (a quoted line break) shows
+  // up, the next line break past each nominal end is taken, which reads little of the text;
+  // after that, line breaks inside quotes are told apart by quote parity (a pass over all the
+  // bytes). A wrong end only costs time: ParseChunks re-plans from where a chunk really ended.
+  bool multiline_seen = false;
   const size_t max_scan = plan.max_record + 1;
   const ChunkPlanner planner = [&](size_t from, size_t max_chunks) {
+    if (!multiline_seen) {
+      return PlanLineChunks(text, from, options.chunk_bytes, max_chunks, max_scan);
+    }
     return PlanQuotedChunks(text, from, options.chunk_bytes, max_chunks, max_scan, ctx.pool());
   };
-  // Each batch of chunks is appended to the output columns as soon as it is parsed, so the
-  // chunks' buffers are reused and the parsed data is never held twice.
-  struct ColumnOut {
-    core::GrowableBuffer<float> values;
-    core::GrowableBuffer<int32_t> codes;
-    CategoryDict dict;
-    std::vector<int32_t> remap;
-    bool failed = false;
-  };
-  std::vector<ColumnOut> outs(ncols);
-  RowLinesBuilder lines;
-  size_t total_rows = 0;
-  auto absorb = [&](std::vector<CsvChunk*>& chunks,
-                    const std::vector<uint64_t>& first_lines) -> core::Status {
-    size_t batch_rows = 0;
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      batch_rows += chunks[i]->rows;
-      lines.Append(chunks[i]->status.rows, first_lines[i]);
-    }
-    if (total_rows + batch_rows > kMaxRows) {
-      return core::ResourceExhausted("{}: more than Kiln's limit of {} rows per file", path,
-                                     kMaxRows);
-    }
-    core::ParallelForBlocks(ctx.pool(), 0, ncols, 1, [&](size_t c, size_t, size_t) {
-      const CsvColumnPlan& col = plan.columns[c];
-      ColumnOut& out = outs[c];
-      if (col.role == ColumnRole::kIgnored || batch_rows == 0) return;
-      if (col.type == ColumnType::kNumeric) {
-        float* dst = out.values.Extend(batch_rows);
-        if (dst == nullptr) {
-          out.failed = true;
-          return;
-        }
-        AdviseHugePages(out.values);
-        for (CsvChunk* chunk : chunks) {
-          const float* part = chunk->numbers(col.slot);
-          dst = std::copy(part, part + chunk->rows, dst);
-        }
-        return;
-      }
-      int32_t* dst = out.codes.Extend(batch_rows);
-      if (dst == nullptr) {
-        out.failed = true;
-        return;
-      }
-      AdviseHugePages(out.codes);
-      for (CsvChunk* chunk : chunks) {
-        // Chunks in text order, each dictionary in order of first appearance: the global
-        // dictionary is in order of first appearance in the file.
-        const auto& local = chunk->dicts[c].categories();
-        out.remap.resize(local.size());
-        for (size_t k = 0; k < local.size(); ++k) out.remap[k] = out.dict.Intern(local[k]);
-        const int32_t* part = chunk->codes(col.slot);
-        for (size_t i = 0; i < chunk->rows; ++i) {
-          const int32_t code = part[i];
-          *dst++ = code < 0 ? kMissingCode : out.remap[static_cast<size_t>(code)];
-        }
-      }
-    });
-    for (const auto& out : outs) {
-      if (out.failed) return core::ResourceExhausted("{}: out of memory", path);
-    }
-    total_rows += batch_rows;
-    return core::Status::Ok();
-  };
-  KILN_RETURN_IF_ERROR(ParseChunks<CsvChunk>(
+  CsvOutput output(plan, text, ctx, path);
+  KILN_RETURN_IF_ERROR(ParseChunks<CsvOutChunk>(
       in, data_start, data_line, planner,
-      [&](CsvChunk& chunk, ChunkRange range) {
-        ParseCsvChunk(plan, options.header, text, range, &chunk);
+      [&](const std::vector<ChunkRange>& ranges, std::vector<CsvOutChunk*>& chunks) {
+        return output.Prepare(ranges, chunks);
       },
-      absorb));
-  if (total_rows == 0) {
+      [&](CsvOutChunk& chunk, ChunkRange range) {
+        ParseCsvChunk(plan, text, range, chunk.bound, &chunk);
+      },
+      [&](std::vector<CsvOutChunk*>& chunks, const std::vector<uint64_t>& first_lines) {
+        for (const CsvOutChunk* chunk : chunks) multiline_seen = multiline_seen || chunk->multiline;
+        return output.Absorb(chunks, first_lines);
+      }));
+  if (output.rows() == 0) {
     return core::DataError("{}: {}", path,
                            options.header ? "the file has a header line but no data rows"
                                           : "the file has no data rows");
   }
-  std::vector<Column> columns(ncols);
-  for (size_t c = 0; c < ncols; ++c) {
-    Column& out = columns[c];
-    out.name = plan.columns[c].name;
-    out.type = plan.columns[c].type;
-    if (out.type == ColumnType::kNumeric) {
-      out.values = std::move(outs[c].values).Freeze();
-    } else {
-      out.codes = std::move(outs[c].codes).Freeze();
-      out.categories = std::move(outs[c].dict).TakeCategories();
-    }
-  }
-  RowLines row_lines = std::move(lines).Finish(data_line);
+  RowLines row_lines;
+  std::vector<Column> columns = std::move(output).Finish(&row_lines, data_line);
 
   KILN_ASSIGN_OR_RETURN(Dataset ds, AssembleDense(path, std::move(columns), roles, options));
   SourceInfo source;
