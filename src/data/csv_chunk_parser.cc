@@ -85,7 +85,7 @@ std::string RaggedMessage(size_t expected, size_t found, bool header, std::strin
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
-// The first byte in [p, end) that is the delimiter, '\n', '\r', '"' or NUL; `end` if none.
+// The first byte in [p, end) that is `delimiter`, '\n', '\r', '"' or NUL; `end` if none.
 const char* FindFieldEnd(const char* p, const char* end, char delimiter) {
 #if defined(__SSE2__)
   const __m128i d = _mm_set1_epi8(delimiter);
@@ -153,16 +153,24 @@ const char* FastRecord(const CsvPlan& plan, const char* p, const char* end, size
       }
       chunk->numbers(col.slot)[row] = v;
     } else {
-      const char* stop = FindFieldEnd(p, end, delimiter);
-      next = AfterField(stop, end, delimiter, col.last);
+      // Unquoted: up to the delimiter. Quoted: "text" without "" escapes or line breaks, the
+      // closing quote right before the delimiter. Anything else goes to the general path.
+      const bool quoted = p < end && *p == '"';
+      const char* from = quoted ? p + 1 : p;
+      const char* stop = FindFieldEnd(from, end, quoted ? '"' : delimiter);
+      if (quoted && (stop == end || *stop != '"')) return nullptr;
+      next = AfterField(quoted ? stop + 1 : stop, end, delimiter, col.last);
       if (next == nullptr) return nullptr;
       if (col.kind == CsvFastColumn::Kind::kCode) {
-        const std::string_view text(p, static_cast<size_t>(stop - p));
+        const std::string_view text(from, static_cast<size_t>(stop - from));
         int32_t code = kMissingCode;
         if (plan.na.Contains(text)) {
           if (!col.missing_ok) return nullptr;
         } else {
-          if (!text.empty() && (IsSpace(text.front()) || IsSpace(text.back()))) return nullptr;
+          // Unquoted text is trimmed by the general path; quoted text is kept as it is.
+          if (!quoted && !text.empty() && (IsSpace(text.front()) || IsSpace(text.back()))) {
+            return nullptr;
+          }
           code = chunk->dicts[c].Intern(text);
         }
         chunk->codes(col.slot)[row] = code;

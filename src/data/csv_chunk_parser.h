@@ -5,12 +5,13 @@
 // column's values (floats, or chunk-local category codes) through the chunk's column pointers.
 //
 // Two paths give the same result:
-// - the fast path takes a record in the common form (unquoted fields without surrounding spaces,
-//   numbers that parse cleanly, one line ending in "\n" or "\r\n") in a single pass over its
-//   bytes, parsing numbers straight from the text;
-// - anything else (quotes, spaces, NA tokens in numeric columns, blank lines, bad data) goes to
-//   the general path for that record: CsvTokenizer (RFC 4180) and per-field conversion, which
-//   also produces every error message. The fast path never reports errors itself.
+// - the fast path takes a record in the common form (unquoted fields without surrounding spaces
+//   or quoted text without "" escapes and line breaks, numbers that parse cleanly, one line
+//   ending in "\n" or "\r\n") in a single pass over its bytes, parsing numbers straight from
+//   the text;
+// - anything else (escaped quotes, spaces, NA tokens in numeric columns, blank lines, bad data)
+//   goes to the general path for that record: CsvTokenizer (RFC 4180) and per-field conversion,
+//   which also produces every error message. The fast path never reports errors itself.
 // Each call uses only its chunk; calls for different chunks may run in parallel.
 #pragma once
 
