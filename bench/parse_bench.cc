@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
   int repeat = 3;
   std::string format = "auto";
   bool skip_cache = false;
+  size_t chunk_bytes = 0;
   CLI::App app{"Measure ReadDataset parse speed and peak memory"};
   app.add_option("file", path, "data file")->required()->check(CLI::ExistingFile);
   app.add_option("--threads", threads_list, "comma-separated thread counts")->capture_default_str();
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   app.add_option("--format", format, "csv, libsvm, jsonl or auto")->capture_default_str();
   app.add_flag("--no-cache", skip_cache, "skip the cached re-read measurement");
+  app.add_option("--chunk-bytes", chunk_bytes, "ReadOptions::chunk_bytes (0 = the default)");
   CLI11_PARSE(app, argc, argv);
 
   kiln::data::ReadOptions options;
@@ -151,6 +153,7 @@ int main(int argc, char** argv) {
   }
   options.format = *fmt_parsed;
   options.label_policy = kiln::data::LabelPolicy::kOptional;
+  if (chunk_bytes > 0) options.chunk_bytes = chunk_bytes;
   const uint64_t file_bytes = std::filesystem::file_size(path);
   fmt::print("file: {} ({:.1f} MB)\n", path, Mb(file_bytes));
   fmt::print("{:<22} {:>9} {:>9} {:>10} {:>12} {:>11} {:>9}\n", "configuration", "median s", "MB/s",
