@@ -237,9 +237,16 @@ void ParseCsvChunk(const CsvPlan& plan, std::string_view text, ChunkRange range,
   fields.reserve(ncols);
   size_t pos = range.begin;
   uint64_t line = 0;  // line breaks since range.begin
+  // When most records need the general path (say "1, 2, 3" with spaces), trying the fast path
+  // first only costs time: stop trying for the rest of the chunk. Either path gives the same
+  // result, so this cannot change it.
+  bool try_fast = plan.fast;
+  size_t fast_tries = 0, fast_misses = 0;
   while (pos < range.end) {
-    if (plan.fast && chunk->rows < row_bound) {
+    if (try_fast && chunk->rows < row_bound) {
       const char* next = FastRecord(plan, base + pos, end, chunk->rows, chunk);
+      fast_misses += next == nullptr;
+      if (++fast_tries == 256) try_fast = fast_misses * 2 < fast_tries;
       if (next != nullptr) {
         st.rows.Add(line);
         ++chunk->rows;

@@ -232,5 +232,27 @@ TEST(CsvFastPathTest, ManyMultiLineRecordsInSmallChunks) {
   }
 }
 
+TEST(CsvFastPathTest, SameResultWhenTheFastPathIsGivenUp) {
+  // Spaces after every delimiter in the first 400 records make the chunk give up the fast path;
+  // the plain records after them must read the same as their spaced twins.
+  std::string mixed = "a,b,c,label\n", spaced = mixed;
+  for (int i = 0; i < 800; ++i) {
+    const std::string row = fmt::format("{}.5,{},x{},{}", i, -i, i % 9, i % 2);
+    std::string with_spaces;
+    for (char c : row) with_spaces += c == ',' ? std::string(", ") : std::string(1, c);
+    mixed += (i < 400 ? with_spaces : row) + "\n";
+    spaced += with_spaces + "\n";
+  }
+  auto fast = Csv(mixed);
+  auto slow = Csv(spaced);
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  SourceInfo info = slow->source();
+  info.content_hash = fast->source().content_hash;
+  slow->set_source(info);
+  ExpectSameDataset(*fast, *slow);
+  EXPECT_EQ(fast->columns()[2].categories.size(), 9u);
+}
+
 }  // namespace
 }  // namespace kiln::data
