@@ -34,7 +34,7 @@ uint64_t InputText::FinishHash() {
 
 namespace {
 
-constexpr size_t kDefaultChunkBytes = size_t{8} << 20;
+constexpr size_t kDefaultChunkBytes = size_t{4} << 20;
 constexpr size_t kHugePageMinBytes = size_t{32} << 20;
 // How far past a nominal chunk end to look for a line break outside quotes before guessing.
 constexpr size_t kQuotedScanBytes = size_t{1} << 20;

@@ -257,7 +257,7 @@ core::Result<Dataset> ReadJsonLinesText(InputText& in, const ReadOptions& option
   uint64_t first_line = 0;
   LineCursor cursor(text, max_line);
   const size_t consume_every =
-      options.chunk_bytes == 0 ? size_t{8} << 20 : std::max<size_t>(options.chunk_bytes, 1 << 16);
+      options.chunk_bytes == 0 ? size_t{4} << 20 : std::max<size_t>(options.chunk_bytes, 1 << 16);
   size_t next_consume = consume_every;
 
   auto decide = [&](JsonColumn& col, ColumnType type) {

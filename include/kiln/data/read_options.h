@@ -50,8 +50,9 @@ struct ReadOptions {
   // Cache: parse once, then map the binary copy on later reads of the unchanged file.
   bool use_cache = true;
   std::string cache_dir;  // "" = $KILN_HOME/cache/datasets
-  // Parallelism: chunk size for parallel parsing (0 = the default). Does not change the result.
-  size_t chunk_bytes = size_t{8} << 20;
+  // Parallelism: chunk size for parallel parsing (0 = the default). Does not change the result;
+  // about max(4, 2 x threads) chunks of input are in memory at a time.
+  size_t chunk_bytes = size_t{4} << 20;
 };
 
 }  // namespace kiln::data
