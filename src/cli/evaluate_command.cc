@@ -35,7 +35,7 @@ CLI::App* AddEvaluateCommand(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--weight", o.weight, "Column of per-row weights for the metrics")
       ->type_name("COL");
   cmd->add_flag("--json", o.json, "Print the metrics as one JSON object");
-  AddRunOptions(*cmd, o.run);
+  AddRunOptions(*cmd, o.run, ReadFlagsUse::kModel);
   cmd->footer(kEvaluateExamples);
   return cmd;
 }

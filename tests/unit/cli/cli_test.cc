@@ -27,31 +27,12 @@ constexpr const char* kBinaryCsv =
     "4,5,green,No\n"
     "5,2,red,Yes\n";
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-  std::string log;
-};
+using clitest::RunResult;
 
 class CliTest : public ::testing::Test {
  protected:
   RunResult Kiln(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    auto logger = core::Logger::Memory(core::LogLevel::kDebug);
-    CliEnv env;
-    env.out = &out;
-    env.err = &err;
-    env.logger = logger.get();
-    env.cancel = &cancel_;
-    env.register_algorithms = clitest::RegisterTestAlgorithms;
-    env.read_dataset = clitest::ReadSimpleCsv;
-    RunResult r;
-    r.code = cli::Run(args, env);
-    r.out = out.str();
-    r.err = err.str();
-    r.log = logger->lines();
-    return r;
+    return clitest::RunKiln(args, clitest::ReadSimpleCsv, &cancel_);
   }
 
   // Trains "prior" on kBinaryCsv into model.kiln; returns the model path.
