@@ -383,12 +383,22 @@ TEST_F(CliTest, EvaluateTableAndJson) {
 
   r = Kiln({"evaluate", "--model", model, "--data", data, "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  nlohmann::json j = nlohmann::json::parse(r.out);
+  // Keys in display order (as the table), not alphabetical.
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(r.out);
   std::vector<std::string> keys;
   for (const auto& [k, _] : j.items()) keys.push_back(k);
   EXPECT_EQ(keys,
-            (std::vector<std::string>{"accuracy", "auc", "f1", "logloss", "precision", "recall"}));
+            (std::vector<std::string>{"auc", "logloss", "accuracy", "precision", "recall", "f1"}));
   EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 0.5);
+
+  // An undefined metric (AUC with one class present) is null, and keeps its place.
+  const std::string one_class = dir_.Write("one.csv", "x1,x2,color,label\n1,1,red,Yes\n");
+  r = Kiln({"evaluate", "--model", model, "--data", one_class, "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::ordered_json::parse(r.out);
+  EXPECT_EQ(j.begin().key(), "auc");
+  EXPECT_TRUE(j["auc"].is_null());
+  EXPECT_THAT(r.out, StartsWith("{\n  \"auc\": null,\n  \"logloss\": "));
 }
 
 TEST_F(CliTest, EvaluateWithOtherLabelColumnAndWeights) {
