@@ -412,7 +412,7 @@ TEST(CsvReaderTest, UnknownIgnoreOrCategoricalColumn) {
 TEST(CsvReaderTest, DuplicateHeaderNames) {
   EXPECT_THAT(ErrorOf("a,b,a,label\n1,2,3,0\n"),
               AllOf(HasSubstr("line 1"), HasSubstr("duplicate column name 'a'"),
-                    HasSubstr("columns 1 and 3")));
+                    HasSubstr("columns 1 and 3"), HasSubstr("pass --no-header")));
 }
 
 TEST(CsvReaderTest, NoFeatureColumnsLeft) {
