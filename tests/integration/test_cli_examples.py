@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Every example the user is shown must run: the "Examples:" lines of `kiln --help` and of each
-`kiln COMMAND --help`, and the README's "Using the CLI" block.
+`kiln COMMAND --help`, and the README's "Using the CLI" block. Also: the help texts quoted in
+docs/cli.md are the binary's current ones.
 
 Dataset paths (data/<name>/...) are pointed at $KILN_DATA_DIR; outputs go to a temp directory
 (the working directory of every run); an input the examples mention but nothing provides (such
@@ -151,6 +152,17 @@ class Examples(unittest.TestCase):
             examples = readme_examples(f.read())
         self.assertGreaterEqual(len(examples), 4, "the README's CLI block was not found")
         self.run_examples(examples)
+
+    def test_docs_show_the_current_help(self):
+        """docs/cli.md quotes every `kiln [COMMAND] --help` verbatim; it must not drift."""
+        with open(os.path.join(SOURCE, "docs", "cli.md")) as f:
+            blocks = re.findall(r"```\n\$ kiln((?: \w+)?) --help\n(.*?)```", f.read(), re.S)
+        shown = {command.strip(): text for command, text in blocks}
+        self.assertEqual(sorted(shown), sorted([""] + COMMANDS))
+        for command, text in shown.items():
+            with self.subTest(command=command):
+                actual = self.help(*([command] if command else []))
+                self.assertEqual(text, actual, "regenerate the block in docs/cli.md")
 
     def test_the_extractors(self):
         text = ("Usage\n\nExamples:\n  kiln a --x 1\n  kiln b --y \\\n      --z 2\n\nMore\n"
