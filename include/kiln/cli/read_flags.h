@@ -18,7 +18,7 @@
 #include "kiln/core/status.h"
 #include "kiln/data/read_options.h"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;
 }
 
