@@ -221,7 +221,7 @@ core::Result<Dataset> ReadJsonLinesText(InputText& in, const ReadOptions& option
   };
   auto long_line = [&](uint64_t n) {
     return core::ResourceExhausted(
-        "{} line {}: the line is longer than the limit of {} (max_line_bytes); is this really a "
+        "{} line {}: the line is longer than the limit of {} (--max-line-bytes); is this really a "
         "JSON Lines file?",
         path, n, ByteLimitText(max_line));
   };

@@ -31,6 +31,7 @@ COVERED = {
     "--index-base": ["test_index_base_at_training", "test_index_base_at_predict"],
     "--format": ["test_format"],
     "--no-header": ["test_no_header"],
+    "--max-line-bytes": ["test_max_line_bytes"],
 }
 
 
@@ -185,7 +186,7 @@ class ReadFlags(unittest.TestCase):
             self.fails(self.train(data, flag, "x"), EXIT_USAGE,
                        "--weight, --ignore and --categorical apply to CSV and JSON Lines")
 
-    # --- messages that name an option by its ReadOptions name, or imply a flag ---------------
+    # --- messages that imply a flag -----------------------------------------------------------
 
     def test_num_features(self):
         data = self.write("wide.libsvm", "1 1:1 9:2\n0 2:1\n")
@@ -198,8 +199,12 @@ class ReadFlags(unittest.TestCase):
     def test_max_line_bytes(self):
         data = self.write("long.csv", csv_text(["x", "z", "label"], numeric_rows(20)))
         self.fails(self.train(data, "--max-line-bytes", "8"), EXIT_LIMIT,
-                   "longer than the limit", "max_line_bytes")
+                   "longer than the limit of 8 bytes", "(--max-line-bytes)")
         self.succeeds(*self.train(data, "--max-line-bytes", "1K"))
+        wide = self.write("long.libsvm", "1 " + " ".join(f"{j}:1" for j in range(1, 40)) +
+                          "\n0 1:2\n")
+        self.fails(self.train(wide, "--max-line-bytes", "100"), EXIT_LIMIT, "(--max-line-bytes)")
+        self.succeeds(*self.train(wide, "--max-line-bytes", "1K"))
 
     def test_delimiter(self):
         rows = [";".join(map(str, r)) for r in numeric_rows(20)]
