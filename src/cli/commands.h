@@ -15,8 +15,8 @@ class App;
 
 namespace kiln::cli {
 
-// --threads, --seed, --format, --no-cache on a command.
-void AddRunOptions(CLI::App& command, RunOptions& run);
+// --threads, --seed and the data-reading flags (read_flags.h) on a command.
+void AddRunOptions(CLI::App& command, RunOptions& run, ReadFlagsUse use);
 
 struct TrainOptions {
   std::string algo;

@@ -21,6 +21,17 @@ multiclass: accuracy, logloss, f1_macro, f1_micro, f1_weighted, precision_macro,
 (+ confusion matrix); regression: rmse, mae, r2. logloss only for models with probabilities.
 --json prints one object {"metric": value, ...}; a metric that is undefined is null.)";
 
+// Evaluation::ToJson's values (NaN -> null) with the keys in display order, not alphabetical.
+nlohmann::ordered_json MetricsInOrder(const ml::Evaluation& evaluation) {
+  const nlohmann::json values = evaluation.ToJson();
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [key, unused] : evaluation.metrics) {
+    const nlohmann::json& v = values[key];
+    out[key] = v.is_number() ? nlohmann::ordered_json(v.get<double>()) : nullptr;
+  }
+  return out;
+}
+
 }  // namespace
 
 CLI::App* AddEvaluateCommand(CLI::App& app, EvaluateOptions& o) {
@@ -35,7 +46,7 @@ CLI::App* AddEvaluateCommand(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--weight", o.weight, "Column of per-row weights for the metrics")
       ->type_name("COL");
   cmd->add_flag("--json", o.json, "Print the metrics as one JSON object");
-  AddRunOptions(*cmd, o.run);
+  AddRunOptions(*cmd, o.run, ReadFlagsUse::kModel);
   cmd->footer(kEvaluateExamples);
   return cmd;
 }
@@ -58,7 +69,7 @@ core::Status RunEvaluate(const EvaluateOptions& options, Session& session) {
         .AddContext(fmt::format("while evaluating {} on {}", options.model, options.data));
   }
   if (options.json) {
-    session.out() << evaluation->ToJson().dump(2) << '\n';
+    session.out() << MetricsInOrder(*evaluation).dump(2) << '\n';
     return core::Status::Ok();
   }
   session.out() << fmt::format("evaluation of {} on {} ({}{})\n", options.model, options.data,

@@ -21,7 +21,19 @@ core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", request.path));
   data::ReadOptions options = ReadOptionsForModel(info, request.label, request.label_policy);
   options.weight = request.weight;
-  KILN_RETURN_IF_ERROR(session.ApplyRunOptions(run, options));
+  const nlohmann::json& extra = info.training.extra;
+  if (extra.is_object() && extra.contains(kReadOptionsKey)) {
+    core::Status recorded = ApplyRecordedReadOptions(extra[kReadOptionsKey], request.path, options);
+    if (!recorded.ok()) {
+      session.logger().Warn("{}; reading {} with the default options", recorded.ToString(),
+                            request.path);
+    }
+  }
+  // Predictions do not need the training weights; a test file that has them is no surprise.
+  if (request.label_policy == data::LabelPolicy::kOptional && !info.schema.weight.empty()) {
+    options.ignore_if_present.push_back(info.schema.weight);
+  }
+  KILN_RETURN_IF_ERROR(ApplyReadFlags(run.read, options));
   KILN_ASSIGN_OR_RETURN(data::Dataset dataset, session.ReadData(request.path, options, ctx));
   KILN_ASSIGN_OR_RETURN(InputCheck check, CheckInputSchema(info.schema, dataset, request.path));
   for (const auto& warning : check.warnings) session.logger().Warn("{}", warning);

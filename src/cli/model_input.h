@@ -23,7 +23,8 @@ struct ModelDataRequest {
   data::LabelPolicy label_policy = data::LabelPolicy::kOptional;
 };
 
-// Reads the data with the model's schema as type hints, checks that it has every feature the
+// Reads the data with the model's schema as type hints and the reading options recorded at
+// training (read_flags.h; `run`'s flags override them), checks that it has every feature the
 // model needs (an error naming the missing columns) and warns about columns the model ignores.
 core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
                                              const ModelDataRequest& request, const RunOptions& run,

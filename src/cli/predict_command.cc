@@ -36,7 +36,7 @@ CLI::App* AddPredictCommand(CLI::App& app, PredictOptions& o) {
   cmd->add_option("-o,--output", o.output, "Where to write the predictions; '-' is stdout")
       ->type_name("FILE")
       ->default_str("-");
-  AddRunOptions(*cmd, o.run);
+  AddRunOptions(*cmd, o.run, ReadFlagsUse::kModel);
   cmd->footer(kPredictExamples);
   return cmd;
 }

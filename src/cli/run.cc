@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "kiln/cli/cli.h"
+#include "kiln/cli/format.h"
 #include "kiln/core/error_code.h"
 
 namespace kiln::cli {
@@ -54,6 +55,21 @@ struct Commands {
   CLI::App* algorithms_cmd = nullptr;
 };
 
+constexpr size_t kHelpWidth = 100;
+constexpr size_t kHelpNameColumn = 34;
+
+// CLI11 does not wrap option descriptions: wrap them under the description column.
+void WrapDescriptions(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    std::string text = Wrap(option->get_description(), kHelpWidth - kHelpNameColumn, "", "");
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    option->description(text);
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    WrapDescriptions(*sub);
+  }
+}
+
 void Declare(CLI::App& app, Commands& c) {
   app.set_help_flag("-h,--help", "Show this help and exit");
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION,
@@ -63,12 +79,13 @@ void Declare(CLI::App& app, Commands& c) {
   app.fallthrough();  // -q / -v also work after the command name
   app.require_subcommand(0, 1);
   app.footer(kMainFooter);
-  app.get_formatter()->column_width(34);
+  app.get_formatter()->column_width(kHelpNameColumn);
   c.train_cmd = AddTrainCommand(app, c.train);
   c.predict_cmd = AddPredictCommand(app, c.predict);
   c.evaluate_cmd = AddEvaluateCommand(app, c.evaluate);
   c.inspect_cmd = AddInspectCommand(app, c.inspect);
   c.algorithms_cmd = AddAlgorithmsCommand(app, c.algorithms);
+  WrapDescriptions(app);
 }
 
 core::Status Dispatch(Commands& c, Session& session) {

@@ -5,14 +5,10 @@
 
 namespace kiln::cli {
 
-void AddRunOptions(CLI::App& command, RunOptions& run) {
+void AddRunOptions(CLI::App& command, RunOptions& run, ReadFlagsUse use) {
   // The validator's name would otherwise show in the help as "N:NONNEGATIVE".
   CLI::Validator non_negative = CLI::NonNegativeNumber;
   non_negative.description("");
-  command
-      .add_option("--format", run.format,
-                  "Data format: csv, tsv, libsvm or jsonl (default: from the file extension)")
-      ->type_name("FORMAT");
   command.add_option("--threads", run.threads, "Worker threads; 0 uses every core")
       ->type_name("N")
       ->check(non_negative)
@@ -20,8 +16,7 @@ void AddRunOptions(CLI::App& command, RunOptions& run) {
   command.add_option("--seed", run.seed, "Seed for every random choice")
       ->type_name("S")
       ->capture_default_str();
-  command.add_flag("--no-cache", run.no_cache,
-                   "Parse the data file again instead of using the binary dataset cache");
+  AddReadFlags(command, run.read, use);
 }
 
 }  // namespace kiln::cli

@@ -47,16 +47,6 @@ std::unique_ptr<core::Context> Session::MakeContext(const RunOptions& run) {
   return std::make_unique<core::Context>(options, logger_, progress_.get(), cancel);
 }
 
-core::Status Session::ApplyRunOptions(const RunOptions& run, data::ReadOptions& options) const {
-  if (!run.format.empty()) {
-    auto format = data::ParseFormat(run.format);
-    if (!format.ok()) return core::Status(format.status()).AddContext("in --format");
-    options.format = *format;
-  }
-  options.use_cache = !run.no_cache;
-  return core::Status::Ok();
-}
-
 core::Result<data::Dataset> Session::ReadData(const std::string& path,
                                               const data::ReadOptions& options,
                                               core::Context& ctx) {

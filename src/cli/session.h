@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kiln/cli/cli.h"
+#include "kiln/cli/read_flags.h"
 #include "kiln/core/context.h"
 #include "kiln/core/progress.h"
 #include "kiln/data/dataset.h"
@@ -25,8 +26,7 @@ struct GlobalOptions {
 struct RunOptions {
   int threads = 0;
   uint64_t seed = 42;
-  std::string format;  // "" = from the file extension
-  bool no_cache = false;
+  ReadFlags read;
 };
 
 class Session {
@@ -43,8 +43,6 @@ class Session {
   core::Result<const ml::AlgorithmRegistry*> Registry();
   // A Context with the given threads and seed, this session's logger, progress and cancellation.
   std::unique_ptr<core::Context> MakeContext(const RunOptions& run);
-  // Applies --format and --no-cache to `options`.
-  core::Status ApplyRunOptions(const RunOptions& run, data::ReadOptions& options) const;
   // Reads a data file through the env's reader, logging what was read (at debug level).
   core::Result<data::Dataset> ReadData(const std::string& path, const data::ReadOptions& options,
                                        core::Context& ctx);

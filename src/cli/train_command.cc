@@ -109,7 +109,7 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainOptions& o) {
   cmd->add_option("-o,--output", o.output, "Where to write the model file")
       ->type_name("MODEL")
       ->required();
-  AddRunOptions(*cmd, o.run);
+  AddRunOptions(*cmd, o.run, ReadFlagsUse::kTraining);
   cmd->footer(kTrainExamples);
   return cmd;
 }
@@ -136,7 +136,7 @@ core::Status RunTrain(const TrainOptions& options, Session& session) {
   read.weight = options.weight;
   read.ignore = options.ignore;
   read.categorical = options.categorical;
-  KILN_RETURN_IF_ERROR(session.ApplyRunOptions(options.run, read));
+  KILN_RETURN_IF_ERROR(ApplyReadFlags(options.run.read, read));
   KILN_ASSIGN_OR_RETURN(data::Dataset train, session.ReadData(options.data, read, *ctx));
 
   std::optional<data::Dataset> valid;
@@ -172,6 +172,8 @@ core::Status RunTrain(const TrainOptions& options, Session& session) {
   KILN_RETURN_IF_ERROR(ctx->CheckCancelled("training"));
 
   FillTrainingInfo(train, options, *ctx, seconds, model->mutable_info().training);
+  model->mutable_info().training.extra[kReadOptionsKey] =
+      RecordReadOptions(read, options.run.read.format);
   KILN_RETURN_IF_ERROR(ml::SaveModel(*model, options.output));
 
   auto& out = session.out();

@@ -75,6 +75,12 @@ core::Result<ColumnRoles> ResolveRoles(const std::string& path,
     }
     out.roles[static_cast<size_t>(i)] = ColumnRole::kIgnored;
   }
+  for (const auto& name : options.ignore_if_present) {
+    const int i = IndexOf(names, name);
+    if (i >= 0 && i != out.label && i != out.weight) {
+      out.roles[static_cast<size_t>(i)] = ColumnRole::kIgnored;
+    }
+  }
   for (const auto& name : options.categorical) {
     const int i = IndexOf(names, name);
     if (i < 0) return UnknownColumn(path, "--categorical", name, names);

@@ -26,8 +26,9 @@ struct ColumnRoles {
 };
 
 // Assigns roles to the columns `names` of `path` and checks the options against them: an
-// unknown name in --ignore / --categorical / --weight is an error listing the columns, as is a
-// missing label column when options.label_policy is kRequired.
+// unknown name in --ignore / --categorical / --weight is an error listing the columns (names in
+// ignore_if_present may be absent), as is a missing label column when options.label_policy is
+// kRequired.
 core::Result<ColumnRoles> ResolveRoles(const std::string& path,
                                        const std::vector<std::string>& names,
                                        const ReadOptions& options);

@@ -235,7 +235,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
         if (names[i] == names[j]) {
           return core::DataError(
               "{} line {}: duplicate column name '{}' (columns {} and {}); column names must be "
-              "unique",
+              "unique (if the first line is data, not a header, pass --no-header)",
               path, 1 + head.record_line(), core::Excerpt(names[i]), j + 1, i + 1);
         }
       }

@@ -34,7 +34,7 @@ CsvTokenizer::Next CsvTokenizer::EndOfLimit(const char* lim, size_t field, bool 
   if (lim != text_.data() + text_.size()) {
     return Fail(core::StatusCode::kResourceExhausted, record_line_, 0,
                 fmt::format("the record starting here is longer than the limit of {} "
-                            "(max_line_bytes); is the file really CSV with this delimiter{}?",
+                            "(--max-line-bytes); is the file really CSV with this delimiter{}?",
                             ByteLimitText(max_record_bytes_),
                             in_quotes ? ", or is a quote never closed" : ""));
   }

@@ -58,6 +58,7 @@ Json CacheKey(const std::string& abs_path, const ReadOptions& o) {
   j["label_policy"] = static_cast<int>(o.label_policy);
   j["weight"] = o.weight;
   j["ignore"] = Sorted(o.ignore);
+  if (!o.ignore_if_present.empty()) j["ignore_if_present"] = Sorted(o.ignore_if_present);
   j["categorical"] = Sorted(o.categorical);
   Json types = Json::object();
   for (const auto& [name, type] : o.column_types) types[name] = ColumnTypeName(type);

@@ -182,7 +182,9 @@ ColumnRole RoleByName(const std::string& name, const ReadOptions& options) {
   if (options.label_policy != LabelPolicy::kNone && name == options.label)
     return ColumnRole::kLabel;
   if (!options.weight.empty() && name == options.weight) return ColumnRole::kWeight;
-  if (std::find(options.ignore.begin(), options.ignore.end(), name) != options.ignore.end()) {
+  if (std::find(options.ignore.begin(), options.ignore.end(), name) != options.ignore.end() ||
+      std::find(options.ignore_if_present.begin(), options.ignore_if_present.end(), name) !=
+          options.ignore_if_present.end()) {
     return ColumnRole::kIgnored;
   }
   return ColumnRole::kFeature;
@@ -219,7 +221,7 @@ core::Result<Dataset> ReadJsonLinesText(InputText& in, const ReadOptions& option
   };
   auto long_line = [&](uint64_t n) {
     return core::ResourceExhausted(
-        "{} line {}: the line is longer than the limit of {} (max_line_bytes); is this really a "
+        "{} line {}: the line is longer than the limit of {} (--max-line-bytes); is this really a "
         "JSON Lines file?",
         path, n, ByteLimitText(max_line));
   };

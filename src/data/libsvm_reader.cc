@@ -91,7 +91,7 @@ void ParseLibSvmChunk(const LibSvmPlan& plan, std::string_view text, ChunkRange 
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', scan));
     if (nl == nullptr && scan < avail) {
       st.Fail(core::StatusCode::kResourceExhausted, line,
-              fmt::format(": the line is longer than the limit of {} (max_line_bytes); is this "
+              fmt::format(": the line is longer than the limit of {} (--max-line-bytes); is this "
                           "really a LibSVM file?",
                           ByteLimitText(plan.max_line)));
       return;

@@ -41,14 +41,24 @@ class NullProgressReporter final : public ProgressReporter {
   std::unique_ptr<ProgressTask> Start(std::string label, uint64_t total, std::string unit) override;
 };
 
-// Draws a bar on `out` (normally stderr). Use only when `out` is a terminal.
+// Draws a bar on `out` (normally stderr), redrawn in place on one line that never exceeds the
+// terminal's width: label, bar, percentage, rate and ETA while running; the amount done, time and
+// rate when finished (or where it stopped, when it ends short of its total). A task that ends
+// before `delay_seconds` draws nothing, so quick steps leave no trace. Use only when `out` is a
+// terminal. One task at a time: concurrent tasks would share the line.
 class TerminalProgressReporter final : public ProgressReporter {
  public:
-  explicit TerminalProgressReporter(std::FILE* out) : out_(out) {}
+  struct Options {
+    int width = 0;               // columns; 0 = ask the terminal (80 when it does not say)
+    double delay_seconds = 0.3;  // nothing is drawn before this much time has passed
+  };
+  explicit TerminalProgressReporter(std::FILE* out) : TerminalProgressReporter(out, Options()) {}
+  TerminalProgressReporter(std::FILE* out, Options options) : out_(out), options_(options) {}
   std::unique_ptr<ProgressTask> Start(std::string label, uint64_t total, std::string unit) override;
 
  private:
   std::FILE* out_;
+  Options options_;
   std::mutex draw_mutex_;
 };
 
@@ -57,6 +67,9 @@ bool IsTerminal(int fd);
 
 // "1.2 MB", "340 KB"; used by progress and messages.
 std::string HumanBytes(double bytes);
+// "950", "9999", "12.3k", "1.53M": exact below 10000, else three significant digits (one
+// decimal under 10 when `fraction`, e.g. for rates: "2.5").
+std::string HumanCount(double count, bool fraction = false);
 // "3s", "2m05s", "1h02m".
 std::string HumanDuration(double seconds);
 

@@ -35,6 +35,10 @@ struct ReadOptions {
   std::string weight;                    // weight column, "" = none (CSV/JSONL)
   std::vector<std::string> ignore;       // columns to drop (CSV/JSONL)
   std::vector<std::string> categorical;  // force these columns categorical (CSV/JSONL)
+  // Columns to drop when the file has them, with no error when it does not (CSV/JSONL): how
+  // predict/evaluate reapply the training data's ignore list to new files. The label and weight
+  // columns are never dropped by it.
+  std::vector<std::string> ignore_if_present;
   // Expected types by column name (from a model's schema); overrides inference.
   std::map<std::string, ColumnType> column_types;
   // CSV

@@ -52,7 +52,7 @@ core::ParamSpec Spec() {
               "less than this fraction.")
       .Min(0, false);
   spec.Int("epochs", 0,
-           "Passes over the data for sgd/adagrad/ftrl; 0 = automatic (2 for the auto choice on "
+           "Passes over the data for sgd/adagrad/ftrl; 0 = automatic (1 for the auto choice on "
            "large data, 10 otherwise).")
       .Min(0);
   spec.Double("learning_rate", 0.0,
@@ -123,7 +123,7 @@ class LogisticRegression final : public ml::Estimator {
                  : chosen == "adagrad" ? linear::OnlineMethod::kAdagrad
                                        : linear::OnlineMethod::kSgd;
       const int64_t epochs = params_.GetInt("epochs");
-      o.epochs = epochs > 0 ? static_cast<int>(epochs) : (solver == "auto" ? 2 : 10);
+      o.epochs = epochs > 0 ? static_cast<int>(epochs) : (solver == "auto" ? 1 : 10);
       const double lr = params_.GetDouble("learning_rate");
       o.learning_rate = lr > 0 ? lr : linear::DefaultLearningRate(o.method);
       o.tol = params_.GetDouble("tol");

@@ -1,14 +1,10 @@
 #include "online.h"
 
+#include "ftrl.h"
+
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
-#include <new>
 #include <numeric>
-
-#include <sys/mman.h>
 
 #include <fmt/format.h>
 
@@ -19,48 +15,12 @@ namespace {
 
 constexpr double kEps = 1e-8;
 
-// A zero-initialised array that asks the kernel for transparent huge pages: online solvers touch
-// their per-feature state in random order, and with 4 KiB pages nearly every access of a large
-// model is a TLB miss.
-template <typename T>
-class HugeArray {
- public:
-  HugeArray() = default;
-  explicit HugeArray(size_t n) : size_(n) {
-    constexpr size_t kHuge = size_t{2} << 20;
-    const size_t bytes = std::max<size_t>((n * sizeof(T) + kHuge - 1) / kHuge * kHuge, kHuge);
-    void* p = std::aligned_alloc(kHuge, bytes);
-    if (p == nullptr) throw std::bad_alloc();
-    madvise(p, bytes, MADV_HUGEPAGE);
-    std::memset(p, 0, bytes);
-    data_.reset(static_cast<T*>(p));
-  }
-  T& operator[](size_t i) { return data_.get()[i]; }
-  const T& operator[](size_t i) const { return data_.get()[i]; }
-  size_t size() const { return size_; }
-
- private:
-  struct Free {
-    void operator()(T* p) const { std::free(p); }
-  };
-  std::unique_ptr<T, Free> data_;
-  size_t size_ = 0;
-};
-
 class OnlineLearner {
  public:
   OnlineLearner(const Problem& p, const OnlineOptions& o, std::vector<double>& theta)
       : p_(p), o_(o), d_(p.cols()), k_(p.outputs), theta_(theta), z_(k_), dz_(k_) {
-    if (o.method == OnlineMethod::kFtrl) {
-      // Start FTRL from θ: z chosen so that the closed form reproduces the initial weights.
-      cells_ = HugeArray<Cell>(p.dim());
-      for (size_t i = 0; i < p.dim(); ++i)
-        cells_[i] = {-theta_[i] * o.ftrl_beta / o.learning_rate, 0.0, theta_[i]};
-      inv_alpha_ = 1.0 / o.learning_rate;
-    } else {
-      acc_.assign(p.dim(), 0.0);
-      last_.assign(d_, 0);
-    }
+    acc_.assign(p.dim(), 0.0);
+    last_.assign(d_, 0);
   }
 
   // One row; returns its loss (before the update).
@@ -69,13 +29,7 @@ class OnlineLearner {
     ++t_;
     const size_t nw = k_ * d_;
     for (size_t c = 0; c < k_; ++c) {
-      if (!p_.fit_intercept) {
-        z_[c] = 0.0;
-      } else if (o_.method == OnlineMethod::kFtrl) {
-        z_[c] = cells_[nw + c].w = FtrlWeight(nw + c, false);
-      } else {
-        z_[c] = theta_[nw + c];
-      }
+      z_[c] = p_.fit_intercept ? theta_[nw + c] : 0.0;
     }
     for_each([&](size_t j, double v) {
       Refresh(j);
@@ -95,35 +49,14 @@ class OnlineLearner {
   void NextEpoch(int epoch) { epoch_ = epoch; }
 
   // Hints that feature j's state is needed soon.
-  void Prefetch(size_t j) const {
-    if (o_.method == OnlineMethod::kFtrl) {
-      __builtin_prefetch(&cells_[j]);
-    } else {
-      __builtin_prefetch(&theta_[j]);
-    }
-  }
+  void Prefetch(size_t j) const { __builtin_prefetch(&theta_[j]); }
 
-  // Brings every weight up to date (lazy regularisation, FTRL closed form).
+  // Brings every weight up to date (lazy regularisation).
   void Finish() {
-    const size_t nw = k_ * d_;
-    if (o_.method == OnlineMethod::kFtrl) {
-      for (size_t i = 0; i < nw; ++i) theta_[i] = FtrlWeight(i, true);
-      if (p_.fit_intercept)
-        for (size_t c = 0; c < k_; ++c) theta_[nw + c] = FtrlWeight(nw + c, false);
-      return;
-    }
     for (size_t j = 0; j < d_; ++j) Decay(j, t_ - last_[j]), last_[j] = t_;
   }
 
  private:
-  double FtrlWeight(size_t i, bool regularised) const {
-    const double l1 = regularised ? p_.l1 * static_cast<double>(t_) : 0.0;
-    const double l2 = regularised ? p_.l2 * static_cast<double>(t_) : 0.0;
-    const double z = cells_[i].z;
-    if (std::abs(z) <= l1) return 0.0;
-    return -(z - std::copysign(l1, z)) / ((o_.ftrl_beta + cells_[i].sqrt_n) * inv_alpha_ + l2);
-  }
-
   // Per-coordinate step size for SGD / Adagrad.
   double Rate(size_t i) const {
     if (o_.method == OnlineMethod::kAdagrad) return o_.learning_rate / (std::sqrt(acc_[i]) + kEps);
@@ -147,62 +80,30 @@ class OnlineLearner {
 
   // Makes feature j's weights current before they are used in a prediction.
   void Refresh(size_t j) {
-    if (o_.method == OnlineMethod::kFtrl) {
-      for (size_t c = 0; c < k_; ++c) {
-        const size_t i = c * d_ + j;
-        cells_[i].w = FtrlWeight(i, true);
-      }
-      return;
-    }
     Decay(j, t_ - 1 - last_[j]);
     last_[j] = t_;
   }
 
+  // SGD / Adagrad step on coordinate i (FTRL lives in ftrl.cc).
   void Update(size_t i, double g, bool regularised) {
-    switch (o_.method) {
-      case OnlineMethod::kFtrl: {
-        Cell& cell = cells_[i];
-        const double sn_new = std::sqrt(cell.sqrt_n * cell.sqrt_n + g * g);
-        const double sigma = (sn_new - cell.sqrt_n) * inv_alpha_;
-        cell.z += g - sigma * cell.w;
-        cell.sqrt_n = sn_new;
-        return;
-      }
-      case OnlineMethod::kAdagrad:
-      case OnlineMethod::kSgd: {
-        double w = theta_[i];
-        if (regularised) g += p_.l2 * w;
-        if (o_.method == OnlineMethod::kAdagrad) acc_[i] += g * g;
-        const double eta = Rate(i);
-        if (!std::isfinite(eta)) return;
-        w -= eta * g;
-        if (regularised && p_.l1 > 0)
-          w = std::copysign(std::max(0.0, std::abs(w) - eta * p_.l1), w);
-        theta_[i] = w;
-        return;
-      }
-    }
+    double w = theta_[i];
+    if (regularised) g += p_.l2 * w;
+    if (o_.method == OnlineMethod::kAdagrad) acc_[i] += g * g;
+    const double eta = Rate(i);
+    if (!std::isfinite(eta)) return;
+    w -= eta * g;
+    if (regularised && p_.l1 > 0) w = std::copysign(std::max(0.0, std::abs(w) - eta * p_.l1), w);
+    theta_[i] = w;
   }
 
-  double Weight(size_t i) const {
-    return o_.method == OnlineMethod::kFtrl ? cells_[i].w : theta_[i];
-  }
-
-  // FTRL per-coordinate state, interleaved so one cache line serves a feature.
-  struct Cell {
-    double z;       // Σ (g − σ·w)
-    double sqrt_n;  // √(Σ g²)
-    double w;       // the weight last computed from z and n
-  };
+  double Weight(size_t i) const { return theta_[i]; }
 
   const Problem& p_;
   const OnlineOptions& o_;
   size_t d_, k_;
   std::vector<double>& theta_;
   std::vector<double> z_, dz_;
-  std::vector<double> acc_;  // Adagrad: Σ g²
-  HugeArray<Cell> cells_;    // FTRL
-  double inv_alpha_ = 1;
+  std::vector<double> acc_;    // Adagrad: Σ g²
   std::vector<int64_t> last_;  // SGD/Adagrad: row count up to which feature j is regularised
   int64_t t_ = 0;
   int epoch_ = 0;
@@ -224,10 +125,9 @@ double DefaultLearningRate(OnlineMethod method) {
 
 core::Result<SolverReport> MinimizeOnline(const Problem& p, const OnlineOptions& options,
                                           std::vector<double>* theta, core::Context& ctx) {
+  if (options.method == OnlineMethod::kFtrl) return MinimizeFtrl(p, options, theta, ctx);
   SolverReport report;
-  report.solver = options.method == OnlineMethod::kFtrl      ? "ftrl"
-                  : options.method == OnlineMethod::kAdagrad ? "adagrad"
-                                                             : "sgd";
+  report.solver = options.method == OnlineMethod::kAdagrad ? "adagrad" : "sgd";
   const size_t n = p.rows();
   const ml::DesignMatrix& x = *p.x;
   theta->resize(p.dim(), 0.0);

@@ -1,10 +1,12 @@
 // Optimality of the linear solvers on small problems.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
 
 #include "../../../src/algorithms/linear/coordinate_descent.h"
 #include "../../../src/algorithms/linear/dual_cd.h"
+#include "../../../src/algorithms/linear/ftrl.h"
 #include "../../../src/algorithms/linear/lbfgs.h"
 #include "../../../src/algorithms/linear/objectives.h"
 #include "../../../src/algorithms/linear/online.h"
@@ -243,6 +245,66 @@ TEST(OnlineTest, FtrlL1GivesSparseWeights) {
   for (size_t j = 0; j < 12; ++j) zeros += theta[j] == 0;
   EXPECT_GE(zeros, 2u);
   EXPECT_NE(theta[0], 0.0);
+}
+
+// Wide sparse rows (many feature groups, so FTRL's update phase really splits between threads)
+// and enough rows for mini-batches larger than one.
+Data MakeWideSparse(size_t n, size_t d, size_t nnz, uint64_t seed) {
+  core::Rng rng(seed);
+  std::vector<uint64_t> indptr{0};
+  std::vector<uint32_t> idx;
+  std::vector<float> val;
+  Data out;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<uint32_t> cols;
+    while (cols.size() < nnz) {
+      const auto j = static_cast<uint32_t>(rng.UniformInt(d));
+      if (std::find(cols.begin(), cols.end(), j) == cols.end()) cols.push_back(j);
+    }
+    std::sort(cols.begin(), cols.end());
+    double s = -0.5;
+    for (uint32_t j : cols) {
+      idx.push_back(j);
+      val.push_back(1.0f);
+      s += (j % 7 == 0) ? 0.8 : (j % 7 == 1 ? -0.6 : 0.0);
+    }
+    indptr.push_back(idx.size());
+    const double noisy = s + rng.Normal();
+    out.y01.push_back(noisy > 0 ? 1 : 0);
+    out.yclass.push_back(noisy < -0.5 ? 0 : (noisy < 0.5 ? 1 : 2));
+  }
+  out.x = ml::DesignMatrix::Sparse(d, core::Array<uint64_t>(indptr), core::Array<uint32_t>(idx),
+                                   core::Array<float>(val));
+  return out;
+}
+
+TEST(FtrlTest, MiniBatchesAreIdenticalForAnyThreadCount) {
+  Data data = MakeWideSparse(6000, 3000, 20, 11);
+  ASSERT_GT(FtrlBatchSize(data.x.rows()), 1u);
+  for (Loss loss : {Loss::kLogistic, Loss::kSoftmax}) {
+    Problem p = MakeProblem(data, loss, 1e-4, 1e-5);
+    OnlineOptions o;
+    o.method = OnlineMethod::kFtrl;
+    o.epochs = 2;
+    o.learning_rate = 0.2;
+    std::vector<std::vector<double>> thetas;
+    for (int threads : {1, 2, 3}) {
+      core::Context ctx(core::ContextOptions{threads, 5});
+      std::vector<double> theta(p.dim(), 0.0);
+      ASSERT_TRUE(MinimizeFtrl(p, o, &theta, ctx).ok());
+      thetas.push_back(std::move(theta));
+    }
+    EXPECT_EQ(thetas[0], thetas[1]);
+    EXPECT_EQ(thetas[0], thetas[2]);
+    EXPECT_GT(MaxAbs(thetas[0]), 0.01);
+  }
+}
+
+TEST(FtrlTest, BatchSizeGrowsWithRowsAndIsBounded) {
+  EXPECT_EQ(FtrlBatchSize(10), 1u);
+  EXPECT_EQ(FtrlBatchSize(1999), 1u);
+  EXPECT_EQ(FtrlBatchSize(50'000), 50u);
+  EXPECT_EQ(FtrlBatchSize(100'000'000), 1024u);
 }
 
 }  // namespace

@@ -27,31 +27,12 @@ constexpr const char* kBinaryCsv =
     "4,5,green,No\n"
     "5,2,red,Yes\n";
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-  std::string log;
-};
+using clitest::RunResult;
 
 class CliTest : public ::testing::Test {
  protected:
   RunResult Kiln(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    auto logger = core::Logger::Memory(core::LogLevel::kDebug);
-    CliEnv env;
-    env.out = &out;
-    env.err = &err;
-    env.logger = logger.get();
-    env.cancel = &cancel_;
-    env.register_algorithms = clitest::RegisterTestAlgorithms;
-    env.read_dataset = clitest::ReadSimpleCsv;
-    RunResult r;
-    r.code = cli::Run(args, env);
-    r.out = out.str();
-    r.err = err.str();
-    r.log = logger->lines();
-    return r;
+    return clitest::RunKiln(args, clitest::ReadSimpleCsv, &cancel_);
   }
 
   // Trains "prior" on kBinaryCsv into model.kiln; returns the model path.
@@ -402,12 +383,22 @@ TEST_F(CliTest, EvaluateTableAndJson) {
 
   r = Kiln({"evaluate", "--model", model, "--data", data, "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  nlohmann::json j = nlohmann::json::parse(r.out);
+  // Keys in display order (as the table), not alphabetical.
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(r.out);
   std::vector<std::string> keys;
   for (const auto& [k, _] : j.items()) keys.push_back(k);
   EXPECT_EQ(keys,
-            (std::vector<std::string>{"accuracy", "auc", "f1", "logloss", "precision", "recall"}));
+            (std::vector<std::string>{"auc", "logloss", "accuracy", "precision", "recall", "f1"}));
   EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 0.5);
+
+  // An undefined metric (AUC with one class present) is null, and keeps its place.
+  const std::string one_class = dir_.Write("one.csv", "x1,x2,color,label\n1,1,red,Yes\n");
+  r = Kiln({"evaluate", "--model", model, "--data", one_class, "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::ordered_json::parse(r.out);
+  EXPECT_EQ(j.begin().key(), "auc");
+  EXPECT_TRUE(j["auc"].is_null());
+  EXPECT_THAT(r.out, StartsWith("{\n  \"auc\": null,\n  \"logloss\": "));
 }
 
 TEST_F(CliTest, EvaluateWithOtherLabelColumnAndWeights) {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,9 @@
 
 namespace kiln::cli::clitest {
 
-// Reads "a,b,label\n1,2,x\n..." honouring ReadOptions' label (+ policy), weight, ignore,
-// categorical and column_types; all-number columns become numeric, others categorical. Ragged
-// rows are a ParseError naming file and line.
+// Reads "a,b,label\n1,2,x\n..." honouring ReadOptions' label (+ policy), weight, ignore (and
+// ignore_if_present), categorical, column_types, delimiter, header and na_values; all-number
+// columns become numeric, others categorical. Ragged rows are a ParseError naming file and line.
 inline core::Result<data::Dataset> ReadSimpleCsv(const std::string& path,
                                                  const data::ReadOptions& options,
                                                  core::Context& ctx) {
@@ -37,10 +38,20 @@ inline core::Result<data::Dataset> ReadSimpleCsv(const std::string& path,
   std::vector<std::string> lines = core::Split(text, '\n');
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   if (lines.empty()) return core::ParseError("{}: the file is empty", path);
-  const std::vector<std::string> header = core::Split(lines[0], ',');
+  const char delimiter = options.delimiter != 0 ? options.delimiter : ',';
+  std::vector<std::string> header = core::Split(lines[0], delimiter);
+  if (!options.header) {
+    for (size_t c = 0; c < header.size(); ++c) header[c] = fmt::format("c{}", c);
+  }
   std::vector<std::vector<std::string>> cells(header.size());
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string> fields = core::Split(lines[i], ',');
+  for (size_t i = options.header ? 1 : 0; i < lines.size(); ++i) {
+    std::vector<std::string> fields = core::Split(lines[i], delimiter);
+    for (auto& field : fields) {
+      if (std::find(options.na_values.begin(), options.na_values.end(), field) !=
+          options.na_values.end()) {
+        field.clear();
+      }
+    }
     if (fields.size() != header.size()) {
       return core::ParseError("{} line {}: expected {} fields, found {}", path, i + 1,
                               header.size(), fields.size());
@@ -56,6 +67,10 @@ inline core::Result<data::Dataset> ReadSimpleCsv(const std::string& path,
   for (size_t c = 0; c < header.size(); ++c) {
     const std::string& name = header[c];
     if (contains(options.ignore, name)) continue;
+    if (contains(options.ignore_if_present, name) && name != options.label &&
+        name != options.weight) {
+      continue;
+    }
     bool numeric = !contains(options.categorical, name);
     auto hint = options.column_types.find(name);
     if (hint != options.column_types.end()) numeric = hint->second == data::ColumnType::kNumeric;
@@ -236,6 +251,33 @@ inline core::Status RegisterTestAlgorithms(ml::AlgorithmRegistry& registry) {
     KILN_RETURN_IF_ERROR(registry.Register(std::move(entry)));
   }
   return core::Status::Ok();
+}
+
+struct RunResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+  std::string log;  // everything logged, at debug level and up
+};
+
+// cli::Run in-process with the test algorithms, `reader` and memory streams.
+inline RunResult RunKiln(const std::vector<std::string>& args, DatasetReader reader,
+                         core::CancellationToken* cancel = nullptr) {
+  std::ostringstream out, err;
+  auto logger = core::Logger::Memory(core::LogLevel::kDebug);
+  CliEnv env;
+  env.out = &out;
+  env.err = &err;
+  env.logger = logger.get();
+  env.cancel = cancel;
+  env.register_algorithms = RegisterTestAlgorithms;
+  env.read_dataset = std::move(reader);
+  RunResult r;
+  r.code = cli::Run(args, env);
+  r.out = out.str();
+  r.err = err.str();
+  r.log = logger->lines();
+  return r;
 }
 
 // A fresh directory under the system temp dir, removed with everything in it by the destructor.

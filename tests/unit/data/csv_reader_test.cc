@@ -215,6 +215,16 @@ TEST(CsvReaderTest, IgnoreAndWeightColumns) {
   EXPECT_EQ(r->schema().fields.size(), 1u);
 }
 
+TEST(CsvReaderTest, IgnoreIfPresentDropsColumnsThatExistAndToleratesOthers) {
+  ReadOptions o;
+  o.ignore_if_present = {"id", "gone", "label"};  // the label is never dropped by it
+  auto r = Csv("id,a,label\nx1,1,0\nx2,2,1\n", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->columns().size(), 1u);
+  EXPECT_EQ(r->columns()[0].name, "a");
+  EXPECT_NE(r->label(), nullptr);
+}
+
 TEST(CsvReaderTest, BlankLinesAreSkippedAndLinesStayRight) {
   auto r = Csv("a,label\n\n1,0\n\n\n2,1\n   \n3,0\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -402,7 +412,7 @@ TEST(CsvReaderTest, UnknownIgnoreOrCategoricalColumn) {
 TEST(CsvReaderTest, DuplicateHeaderNames) {
   EXPECT_THAT(ErrorOf("a,b,a,label\n1,2,3,0\n"),
               AllOf(HasSubstr("line 1"), HasSubstr("duplicate column name 'a'"),
-                    HasSubstr("columns 1 and 3")));
+                    HasSubstr("columns 1 and 3"), HasSubstr("pass --no-header")));
 }
 
 TEST(CsvReaderTest, NoFeatureColumnsLeft) {

@@ -115,6 +115,15 @@ TEST(JsonlReaderTest, WeightsIgnoreAndUnknownNames) {
               AllOf(HasSubstr("--ignore names column 'nope'"), HasSubstr("x, label")));
 }
 
+TEST(JsonlReaderTest, IgnoreIfPresentDropsKeysThatExistAndToleratesOthers) {
+  ReadOptions o;
+  o.ignore_if_present = {"id", "gone"};
+  auto r = Jsonl("{\"id\": \"a\", \"x\": 1, \"label\": 1}\n", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->columns().size(), 1u);
+  EXPECT_EQ(r->columns()[0].name, "x");
+}
+
 // ---- errors ----
 
 TEST(JsonlReaderTest, LaterStringInNumericColumn) {

@@ -115,7 +115,7 @@ TEST_F(ReadDatasetTest, HundredMegabyteSingleLineFailsFast) {
   EXPECT_EQ(r.status().code(), core::StatusCode::kResourceExhausted);
   EXPECT_THAT(r.status().message(),
               AllOf(HasSubstr(path + " line 1"), HasSubstr("longer than the limit of 64 MiB"),
-                    HasSubstr("max_line_bytes")));
+                    HasSubstr("(--max-line-bytes)")));
   // The other formats, with a small limit.
   ReadOptions o;
   o.max_line_bytes = 1 << 16;
