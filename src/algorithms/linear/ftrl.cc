@@ -47,11 +47,29 @@ class CellArray {
   std::unique_ptr<Cell, Free> data_;
 };
 
-// Features are split between threads in groups of 256 columns (a multiple of the cache line),
-// so two threads never write the same line during phase 2.
+// Coordinates are owned by kParts virtual parts: feature j belongs to part (j / 256) % kParts
+// (groups of 256 columns, a multiple of the cache line), and thread t works on the parts
+// p ≡ t (mod threads) in every batch. Margins are summed part by part in a fixed order, so the
+// result does not depend on the thread count, and each thread's coordinates stay in its cache.
 constexpr size_t kFeatureGroup = 256;
+constexpr size_t kParts = 16;
 constexpr size_t kShuffleBlock = 256;
 constexpr size_t kMaxBatch = 1024;
+constexpr size_t kScatterBlock = 64;  // rows per block when a batch is sorted into parts
+constexpr size_t kLookahead = 16;     // entries ahead whose coordinates are prefetched
+
+// One nonzero of a batch, filed under the part that owns its feature.
+struct Entry {
+  uint32_t feature;
+  uint32_t row;  // position within the batch
+  float value;   // exact: the design matrix holds floats
+};
+// Padded so that threads filling neighbouring buckets never share a cache line.
+struct alignas(64) Bucket {
+  std::vector<Entry> entries;
+};
+
+size_t PartOf(size_t feature) { return (feature / kFeatureGroup) % kParts; }
 
 class Ftrl {
  public:
@@ -157,8 +175,10 @@ core::Result<SolverReport> MinimizeFtrl(const Problem& p, const OnlineOptions& o
   };
 
   std::vector<double> margins(batch * k), grads(batch * k), losses(batch);
-  const int threads = ctx.threads();
-  const size_t groups = core::NumBlocks(x.cols(), kFeatureGroup);
+  const size_t threads = static_cast<size_t>(ctx.threads());
+  const size_t scatter_blocks = core::NumBlocks(batch, kScatterBlock);
+  std::vector<Bucket> buckets(batch > 1 ? scatter_blocks * kParts : 0);
+  std::vector<double> partial(batch > 1 ? kParts * batch * k : 0);
   auto progress =
       ctx.progress().Start(options.label, static_cast<uint64_t>(options.epochs) * n, "rows");
   double previous = 0;
@@ -178,49 +198,91 @@ core::Result<SolverReport> MinimizeFtrl(const Problem& p, const OnlineOptions& o
     for (size_t start = 0; start < n; start += batch) {
       const size_t count = std::min(batch, n - start);
       const uint32_t* rows_of_batch = order.data() + start;
-      // Phase 1: margins and gradients from the weights at the start of the batch.
-      auto predict = [&](size_t b, size_t e, size_t) {
-        for (size_t r = b; r < e; ++r) {
-          const size_t i = rows_of_batch[r];
-          const double ci = p.c[i];
-          if (r + 1 < e && x.is_sparse()) {
-            const size_t next = rows_of_batch[r + 1];
-            for (uint64_t q = x.indptr()[next]; q < x.indptr()[next + 1]; ++q) {
-              ftrl.Prefetch(x.indices()[q]);
-            }
-          }
-          if (ci == 0) {
-            losses[r] = 0;
-            std::fill_n(grads.data() + r * k, k, 0.0);
-            continue;
-          }
-          losses[r] = ci * ftrl.Predict([&](auto&& f) { for_each_in_row(i, f); }, p.y[i], ci * rows,
-                                        t + 1, margins.data() + r * k, grads.data() + r * k);
-        }
-      };
-      if (count > 1 && threads > 1) {
-        core::ParallelForBlocks(ctx.pool(), 0, count, 64, predict);
-      } else {
-        predict(0, count, 0);
-      }
-      // Phase 2: per-coordinate updates, features split between threads by group.
-      auto update = [&](size_t part, size_t parts) {
-        for (size_t r = 0; r < count; ++r) {
-          const size_t i = rows_of_batch[r];
-          if (p.c[i] == 0) continue;
-          const double* g = grads.data() + r * k;
-          const double tr = t + static_cast<double>(r) + 1;
+      if (batch == 1) {
+        // Plain sequential FTRL.
+        const size_t i = rows_of_batch[0];
+        const double ci = p.c[i];
+        losses[0] = 0;
+        std::fill_n(grads.data(), k, 0.0);
+        if (ci != 0) {
+          losses[0] = ci * ftrl.Predict([&](auto&& f) { for_each_in_row(i, f); }, p.y[i], ci * rows,
+                                        t + 1, margins.data(), grads.data());
           for_each_in_row(i, [&](size_t j, double v) {
-            if (parts > 1 && (j / kFeatureGroup) % parts != part) return;
-            for (size_t c = 0; c < k; ++c) ftrl.Update(c * ftrl.d() + j, g[c] * v, true, tr);
+            for (size_t c = 0; c < k; ++c) ftrl.Update(c * ftrl.d() + j, grads[c] * v, true, t + 1);
           });
         }
-      };
-      const size_t parts = std::min<size_t>(static_cast<size_t>(threads), groups);
-      if (count > 1 && parts > 1) {
-        ctx.pool().Run(parts, [&](size_t part) { update(part, parts); });
       } else {
-        update(0, 1);
+        // 1. File each row's nonzeros under their parts (parallel over blocks of rows).
+        core::ParallelForBlocks(
+            ctx.pool(), 0, count, kScatterBlock, [&](size_t b, size_t e, size_t block) {
+              Bucket* own = buckets.data() + block * kParts;
+              for (size_t q = 0; q < kParts; ++q) own[q].entries.clear();
+              for (size_t r = b; r < e; ++r) {
+                const size_t i = rows_of_batch[r];
+                if (p.c[i] == 0) continue;
+                for_each_in_row(i, [&](size_t j, double v) {
+                  own[PartOf(j)].entries.push_back(
+                      {static_cast<uint32_t>(j), static_cast<uint32_t>(r), static_cast<float>(v)});
+                });
+              }
+            });
+        const size_t used_blocks = core::NumBlocks(count, kScatterBlock);
+        // Walks part `part`'s entries in row order, prefetching coordinates ahead.
+        auto for_each_entry = [&](size_t part, auto&& f) {
+          for (size_t block = 0; block < used_blocks; ++block) {
+            const std::vector<Entry>& list = buckets[block * kParts + part].entries;
+            for (size_t q = 0; q < list.size(); ++q) {
+              if (q + kLookahead < list.size()) ftrl.Prefetch(list[q + kLookahead].feature);
+              f(list[q]);
+            }
+          }
+        };
+        // 2. Each part's share of every row's margins, from the weights at the batch start.
+        ctx.pool().RunOnEachThread([&](size_t tid) {
+          for (size_t part = tid; part < kParts; part += threads) {
+            double* m = partial.data() + part * batch * k;
+            std::fill_n(m, count * k, 0.0);
+            for_each_entry(part, [&](const Entry& en) {
+              for (size_t c = 0; c < k; ++c) {
+                m[en.row * k + c] += ftrl.Weight(c * ftrl.d() + en.feature, true, t + 1) * en.value;
+              }
+            });
+          }
+        });
+        // 3. Margins summed over the parts in order, loss, and dloss/dz (parallel over rows).
+        core::ParallelForBlocks(
+            ctx.pool(), 0, count, kScatterBlock, [&](size_t b, size_t e, size_t) {
+              for (size_t r = b; r < e; ++r) {
+                const size_t i = rows_of_batch[r];
+                const double ci = p.c[i];
+                double* z = margins.data() + r * k;
+                double* dz = grads.data() + r * k;
+                if (ci == 0) {
+                  losses[r] = 0;
+                  std::fill_n(dz, k, 0.0);
+                  continue;
+                }
+                for (size_t c = 0; c < k; ++c) {
+                  z[c] = p.fit_intercept ? ftrl.Weight(ftrl.nw() + c, false, t + 1) : 0.0;
+                  for (size_t part = 0; part < kParts; ++part)
+                    z[c] += partial[(part * batch + r) * k + c];
+                }
+                losses[r] = ci * RowLoss(p.loss, z, k, p.y[i], dz);
+                for (size_t c = 0; c < k; ++c) dz[c] *= ci * rows;
+              }
+            });
+        // 4. Per-coordinate updates; each thread updates the coordinates of its parts.
+        ctx.pool().RunOnEachThread([&](size_t tid) {
+          for (size_t part = tid; part < kParts; part += threads) {
+            for_each_entry(part, [&](const Entry& en) {
+              const double* g = grads.data() + size_t{en.row} * k;
+              const double tr = t + static_cast<double>(en.row) + 1;
+              for (size_t c = 0; c < k; ++c) {
+                ftrl.Update(c * ftrl.d() + en.feature, g[c] * double{en.value}, true, tr);
+              }
+            });
+          }
+        });
       }
       if (p.fit_intercept) {
         for (size_t r = 0; r < count; ++r) {
