@@ -4,7 +4,7 @@
 Sources (installed by scripts/install-deps.sh):
   python3-sklearn        breast_cancer (binary), digits, iris, wine (multiclass), diabetes (regression)
   r-cran-modeldata       wa_churn, attrition (binary, string categoricals, missing values),
-                         concrete (regression)
+                         concrete, ames (regression; ames has string categoricals)
   r-cran-palmerpenguins  penguins (multiclass, string categoricals, missing values)
 
 Each dataset becomes DIR/<name>/train.csv and test.csv: a seeded 80/20 split (numpy
@@ -97,6 +97,7 @@ def r_sets(out_dir):
         ("wa_churn", "modeldata", "wa_churn", "churn", True),
         ("attrition", "modeldata", "attrition", "Attrition", True),
         ("concrete", "modeldata", "concrete", "compressive_strength", False),
+        ("ames", "modeldata", "ames", "Sale_Price", False),
     )
     for name, package, obj, label, classification in r_objects:
         if os.path.exists(os.path.join(out_dir, name, "test.csv")):

@@ -235,7 +235,7 @@ class Parity(unittest.TestCase):
 
     # --- real tables with defaults ----------------------------------------------------------------
 
-    def table_case(self, name, label, metric):
+    def table_case(self, name, label, metric, algo="logistic_regression"):
         _, cols, y = load(name, "train", label)
         _, tcols, ty = load(name, "test", label)
         num = [j for j, c in enumerate(cols) if c.dtype != object]
@@ -253,9 +253,16 @@ class Parity(unittest.TestCase):
             ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
                                   OneHotEncoder(handle_unknown="ignore")), cat),
         ])
-        sk = make_pipeline(pre, LogisticRegression(max_iter=10000)).fit(matrix(cols), y)
-        _, metrics, _ = self.train(name, "logistic_regression", label, {}, f"{name}_default.kiln")
-        if metric == "auc":
+        if algo == "linear_regression":
+            y = y.astype(float)
+            ty = ty.astype(float)
+            sk = make_pipeline(pre, Ridge(alpha=1.0)).fit(matrix(cols), y)
+        else:
+            sk = make_pipeline(pre, LogisticRegression(max_iter=10000)).fit(matrix(cols), y)
+        _, metrics, _ = self.train(name, algo, label, {}, f"{name}_default.kiln")
+        if metric == "r2":
+            sk_value = r2_score(ty, sk.predict(matrix(tcols)))
+        elif metric == "auc":
             pos = sk[-1].classes_[1]
             sk_value = roc_auc_score(ty == pos, sk.predict_proba(matrix(tcols))[:, 1])
         else:
@@ -273,6 +280,9 @@ class Parity(unittest.TestCase):
 
     def test_defaults_penguins(self):
         self.table_case("penguins", "species", "accuracy")
+
+    def test_defaults_ames_regression(self):
+        self.table_case("ames", "Sale_Price", "r2", algo="linear_regression")
 
 
 if __name__ == "__main__":
