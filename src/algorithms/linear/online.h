@@ -5,9 +5,10 @@
 // n·c_i·loss_i and the regularisation is applied per row, so after t rows FTRL's closed form
 // uses λ1 = t·l1 and λ2 = t·l2. SGD and Adagrad apply the l2 decay and l1 shrinkage lazily to a
 // coordinate when its feature next appears (exact for dense rows). The intercept is never
-// regularised. Rows are visited in a fresh seeded shuffle each epoch; training stops after
-// `epochs` or when an epoch's progressive (pre-update) mean loss improves by less than `tol`
-// relative to the previous epoch. Single-threaded (a sequential pass), hence deterministic.
+// regularised. All three run in deterministic parallel mini-batches (minibatch.h): the model is
+// the same for any thread count, and below 2,000 rows the pass is exactly sequential. Rows are
+// visited in a fresh seeded shuffle each epoch; training stops after `epochs` or when an epoch's
+// progressive (pre-update) loss improves by less than `tol` relative to the previous epoch.
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 #include "../../../src/algorithms/linear/dual_cd.h"
 #include "../../../src/algorithms/linear/ftrl.h"
 #include "../../../src/algorithms/linear/lbfgs.h"
+#include "../../../src/algorithms/linear/minibatch.h"
 #include "../../../src/algorithms/linear/objectives.h"
 #include "../../../src/algorithms/linear/online.h"
 #include "kiln/core/random.h"
@@ -278,33 +279,39 @@ Data MakeWideSparse(size_t n, size_t d, size_t nnz, uint64_t seed) {
   return out;
 }
 
-TEST(FtrlTest, MiniBatchesAreIdenticalForAnyThreadCount) {
+TEST(OnlineTest, MiniBatchesAreIdenticalForAnyThreadCount) {
   Data data = MakeWideSparse(6000, 3000, 20, 11);
-  ASSERT_GT(FtrlBatchSize(data.x.rows()), 1u);
-  for (Loss loss : {Loss::kLogistic, Loss::kSoftmax}) {
-    Problem p = MakeProblem(data, loss, 1e-4, 1e-5);
-    OnlineOptions o;
-    o.method = OnlineMethod::kFtrl;
-    o.epochs = 2;
-    o.learning_rate = 0.2;
-    std::vector<std::vector<double>> thetas;
-    for (int threads : {1, 2, 3}) {
-      core::Context ctx(core::ContextOptions{threads, 5});
-      std::vector<double> theta(p.dim(), 0.0);
-      ASSERT_TRUE(MinimizeFtrl(p, o, &theta, ctx).ok());
-      thetas.push_back(std::move(theta));
+  ASSERT_GT(MiniBatchSize(data.x.rows(), OnlineMethod::kSgd), 1u);
+  for (OnlineMethod method : {OnlineMethod::kFtrl, OnlineMethod::kAdagrad, OnlineMethod::kSgd}) {
+    for (Loss loss : {Loss::kLogistic, Loss::kSoftmax}) {
+      Problem p = MakeProblem(data, loss, 1e-4, 1e-5);
+      OnlineOptions o;
+      o.method = method;
+      o.epochs = 2;
+      o.learning_rate = DefaultLearningRate(method);
+      std::vector<std::vector<double>> thetas;
+      for (int threads : {1, 2, 3}) {
+        core::Context ctx(core::ContextOptions{threads, 5});
+        std::vector<double> theta(p.dim(), 0.0);
+        ASSERT_TRUE(MinimizeOnline(p, o, &theta, ctx).ok());
+        thetas.push_back(std::move(theta));
+      }
+      EXPECT_EQ(thetas[0], thetas[1]) << static_cast<int>(method);
+      EXPECT_EQ(thetas[0], thetas[2]) << static_cast<int>(method);
+      EXPECT_GT(MaxAbs(thetas[0]), 0.01) << static_cast<int>(method);
     }
-    EXPECT_EQ(thetas[0], thetas[1]);
-    EXPECT_EQ(thetas[0], thetas[2]);
-    EXPECT_GT(MaxAbs(thetas[0]), 0.01);
   }
 }
 
-TEST(FtrlTest, BatchSizeGrowsWithRowsAndIsBounded) {
-  EXPECT_EQ(FtrlBatchSize(10), 1u);
-  EXPECT_EQ(FtrlBatchSize(1999), 1u);
-  EXPECT_EQ(FtrlBatchSize(50'000), 50u);
-  EXPECT_EQ(FtrlBatchSize(100'000'000), 1024u);
+TEST(OnlineTest, BatchSizeGrowsWithRowsAndIsBounded) {
+  for (OnlineMethod m : {OnlineMethod::kFtrl, OnlineMethod::kAdagrad, OnlineMethod::kSgd}) {
+    EXPECT_EQ(MiniBatchSize(10, m), 1u);
+    EXPECT_EQ(MiniBatchSize(1999, m), 1u);
+    EXPECT_EQ(MiniBatchSize(50'000, m), 50u);
+  }
+  EXPECT_EQ(MiniBatchSize(100'000'000, OnlineMethod::kFtrl), 1024u);
+  EXPECT_EQ(MiniBatchSize(100'000'000, OnlineMethod::kAdagrad), 1024u);
+  EXPECT_EQ(MiniBatchSize(100'000'000, OnlineMethod::kSgd), 128u);
 }
 
 }  // namespace
