@@ -9,10 +9,14 @@
 namespace kiln::core {
 namespace {
 
-// How long an idle thread polls before it sleeps. Waking a sleeping thread costs tens of
+// An idle thread polls for a while before it sleeps: waking a sleeping thread costs tens of
 // microseconds (far more inside a VM), which would dominate algorithms that run thousands of
-// short regions back to back, such as FTRL's mini-batches.
-constexpr auto kSpin = std::chrono::microseconds(200);
+// short regions back to back, such as the online solvers' mini-batches. But when another process
+// holds a core, a polling thread keeps its core busy while the thread it waits for queues for the
+// other one; sleeping frees the core. So each thread adapts its polling budget: it halves when
+// a wait outlasts it and grows back slowly while waits end in time.
+constexpr std::chrono::nanoseconds kMaxSpin = std::chrono::microseconds(200);
+constexpr std::chrono::nanoseconds kMinSpin = std::chrono::microseconds(2);
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,14 +24,20 @@ inline void CpuRelax() {
 #endif
 }
 
-// Polls `done` until it returns true or kSpin has passed; returns its last answer.
+// Polls `done` until it returns true or *budget has passed, adapting *budget; returns done().
 template <typename Done>
-bool SpinUntil(Done&& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+bool SpinUntil(Done&& done, std::chrono::nanoseconds* budget) {
+  const auto deadline = std::chrono::steady_clock::now() + *budget;
   for (unsigned i = 1;; ++i) {
-    if (done()) return true;
+    if (done()) {
+      *budget = std::min(kMaxSpin, *budget + *budget / 8 + kMinSpin);
+      return true;
+    }
     CpuRelax();
-    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return done();
+    if (i % 16 == 0 && std::chrono::steady_clock::now() > deadline) {
+      *budget = std::max(kMinSpin, *budget / 2);
+      return done();
+    }
   }
 }
 
@@ -59,11 +69,14 @@ void ThreadPool::Drain() {
 
 void ThreadPool::WorkerLoop(size_t index) {
   uint64_t seen = 0;
+  std::chrono::nanoseconds spin = kMaxSpin;
   for (;;) {
-    SpinUntil([&] {
-      return stop_.load(std::memory_order_acquire) ||
-             generation_.load(std::memory_order_acquire) != seen;
-    });
+    SpinUntil(
+        [&] {
+          return stop_.load(std::memory_order_acquire) ||
+                 generation_.load(std::memory_order_acquire) != seen;
+        },
+        &spin);
     bool pinned = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -139,7 +152,7 @@ void ThreadPool::RunOnEachThread(const std::function<void(size_t)>& fn) {
 }
 
 void ThreadPool::WaitUntilZero(const std::atomic<size_t>& counter) {
-  SpinUntil([&] { return counter.load(std::memory_order_acquire) == 0; });
+  SpinUntil([&] { return counter.load(std::memory_order_acquire) == 0; }, &caller_spin_);
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return counter.load() == 0; });
   job_ = nullptr;

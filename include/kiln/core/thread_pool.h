@@ -4,11 +4,13 @@
 // when all calls have finished. Regions do not nest: a Run issued from inside a task runs inline
 // on that thread. Thread-safe: concurrent Run calls from different threads are serialised.
 // Owned by a Context; there is no process-wide pool. Idle threads poll for up to 200 µs before
-// they sleep, so back-to-back regions do not pay a wake-up each.
+// they sleep, so back-to-back regions do not pay a wake-up each; the budget shrinks while waits
+// outlast it (another process holding a core), so a busy machine is not made busier.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -59,6 +61,8 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> in_region_{false};
+  // The caller's polling budget (Run calls are serialised by run_mutex_).
+  std::chrono::nanoseconds caller_spin_{std::chrono::microseconds(200)};
 };
 
 // Splits [begin, end) into blocks of `grain` items (the split depends on the range and grain
