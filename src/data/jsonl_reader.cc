@@ -4,11 +4,8 @@
 // order into the columns, so the result and the first error do not depend on the thread count
 // or the chunk size.
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "chunking.h"
 #include "column_roles.h"
