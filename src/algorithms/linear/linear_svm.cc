@@ -46,10 +46,11 @@ core::ParamSpec Spec() {
               "auto and dual_cd: dual coordinate descent (as LIBLINEAR -s 1/3); sgd/adagrad: "
               "online passes (the bias is then not regularised).");
   spec.Int("max_iter", 1000, "Maximum passes of dual coordinate descent.").Min(1);
-  spec.Double("tol", 1e-4,
+  spec.Double("tol", 0.0,
               "Dual coordinate descent stops when the projected gradient spread over a pass is "
-              "below this (LIBLINEAR's eps, sklearn's tol); online: relative epoch-loss change.")
-      .Min(0, false);
+              "below this (LIBLINEAR's eps, sklearn's tol); online: relative epoch-loss change. "
+              "0 = automatic: 0.1 for dual_cd (LIBLINEAR's default), 1e-4 online.")
+      .Min(0);
   spec.Int("epochs", 10, "Passes for sgd/adagrad.").Min(1);
   spec.Double("learning_rate", 0.0,
               "Online step size (SGD η0, Adagrad η); 0 = automatic (Adagrad 0.1, SGD 0.01).")
@@ -143,7 +144,7 @@ class LinearSvm final : public ml::Estimator {
       for (double& v : cost) v /= l2;  // C_i of the dual
       linear::DualCdOptions o;
       o.max_iter = static_cast<int>(params_.GetInt("max_iter"));
-      o.tol = params_.GetDouble("tol");
+      o.tol = Tolerance(0.1);
       o.squared_hinge = squared;
       o.bias = fit_intercept;
       o.seed = core::Rng(ctx.seed()).Fork(stream).Next();
@@ -165,13 +166,21 @@ class LinearSvm final : public ml::Estimator {
     o.epochs = static_cast<int>(params_.GetInt("epochs"));
     const double lr = params_.GetDouble("learning_rate");
     o.learning_rate = lr > 0 ? lr : linear::DefaultLearningRate(o.method);
-    o.tol = params_.GetDouble("tol");
+    o.tol = Tolerance(1e-4);
     o.seed = core::Rng(ctx.seed()).Fork(stream).Next();
     o.label = kName;
     std::vector<double> theta(p.dim(), 0.0);
     KILN_ASSIGN_OR_RETURN(linear::SolverReport report, linear::MinimizeOnline(p, o, &theta, ctx));
     theta.resize(x.cols() + 1, 0.0);
     return std::make_pair(report, std::move(theta));
+  }
+
+  // The user's tol, or `automatic` when it is 0. The dual solver's default is LIBLINEAR's: on
+  // 200k CTR rows tol 1e-4 took 111 s and 0.1 took 13 s for the same test AUC (0.7043), against
+  // 14.8 s for liblinear-train -s 1 -B 1.
+  double Tolerance(double automatic) const {
+    const double tol = params_.GetDouble("tol");
+    return tol > 0 ? tol : automatic;
   }
 
   core::ParamMap params_;
