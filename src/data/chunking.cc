@@ -27,6 +27,17 @@ void InputText::Consume(size_t upto) {
   consumed_ = upto;
 }
 
+SourceInfo MakeSourceInfo(InputText& in, std::string format, RowLines row_lines) {
+  SourceInfo source;
+  source.path = in.path();
+  source.format = std::move(format);
+  source.file_bytes = in.size();
+  source.content_hash = in.FinishHash();
+  source.first_data_line = row_lines.first_data_line;
+  source.row_lines = std::move(row_lines.row_lines);
+  return source;
+}
+
 uint64_t InputText::FinishHash() {
   Consume(text_.size());
   return hasher_.Digest();

@@ -28,6 +28,7 @@
 #include "kiln/core/growable_buffer.h"
 #include "kiln/core/hash.h"
 #include "kiln/core/status.h"
+#include "kiln/data/dataset.h"
 
 namespace kiln::data::internal {
 
@@ -158,6 +159,9 @@ struct RowLines {
   uint64_t first_data_line = 1;
   core::Array<uint64_t> row_lines;  // empty when consecutive
 };
+
+// The SourceInfo of a dataset parsed from `in` (hashes whatever is left of the text).
+SourceInfo MakeSourceInfo(InputText& in, std::string format, RowLines row_lines);
 class RowLinesBuilder {
  public:
   // `first_line`: the 1-based line at which the chunk starts.

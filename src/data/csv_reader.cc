@@ -323,14 +323,7 @@ core::Result<Dataset> ReadCsvText(InputText& in, const ReadOptions& options) {
   std::vector<Column> columns = std::move(output).Finish(&row_lines, data_line);
 
   KILN_ASSIGN_OR_RETURN(Dataset ds, AssembleDense(path, std::move(columns), roles, options));
-  SourceInfo source;
-  source.path = path;
-  source.format = "csv";
-  source.file_bytes = text.size();
-  source.content_hash = in.FinishHash();
-  source.first_data_line = row_lines.first_data_line;
-  source.row_lines = std::move(row_lines.row_lines);
-  ds.set_source(std::move(source));
+  ds.set_source(MakeSourceInfo(in, "csv", std::move(row_lines)));
   return ds;
 }
 

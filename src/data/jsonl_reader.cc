@@ -240,14 +240,7 @@ core::Result<Dataset> ReadJsonLinesText(InputText& in, const ReadOptions& option
   }
   KILN_ASSIGN_OR_RETURN(Dataset ds, AssembleDense(path, std::move(dense), roles, options));
   RowLines row_lines = std::move(lines).Finish(1);
-  SourceInfo source;
-  source.path = path;
-  source.format = "jsonl";
-  source.file_bytes = text.size();
-  source.content_hash = in.FinishHash();
-  source.first_data_line = row_lines.first_data_line;
-  source.row_lines = std::move(row_lines.row_lines);
-  ds.set_source(std::move(source));
+  ds.set_source(MakeSourceInfo(in, "jsonl", std::move(row_lines)));
   return ds;
 }
 

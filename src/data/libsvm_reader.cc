@@ -410,14 +410,7 @@ core::Result<Dataset> ReadLibSvmText(InputText& in, const ReadOptions& options) 
   Schema schema = ds.schema();
   schema.index_base = base;
   ds.set_schema(std::move(schema));
-  SourceInfo source;
-  source.path = path;
-  source.format = "libsvm";
-  source.file_bytes = text.size();
-  source.content_hash = in.FinishHash();
-  source.first_data_line = row_lines.first_data_line;
-  source.row_lines = std::move(row_lines.row_lines);
-  ds.set_source(std::move(source));
+  ds.set_source(MakeSourceInfo(in, "libsvm", std::move(row_lines)));
   return ds;
 }
 

@@ -22,15 +22,11 @@ namespace kiln::data {
 namespace {
 
 using ::testing::AllOf;
+using testing::Csv;
 using ::testing::ElementsAre;
 using testing::ExpectSameDataset;
 using ::testing::HasSubstr;
 using testing::Values;
-
-core::Result<Dataset> Csv(std::string_view text, const ReadOptions& options = {}, int threads = 1) {
-  core::Context ctx(core::ContextOptions{threads, 42});
-  return ReadCsv("t.csv", text, options, ctx);
-}
 
 // A number as text, mostly valid; `bad` allows forms that are errors in a numeric column.
 std::string RandomNumber(core::Rng& rng, bool bad) {

@@ -15,15 +15,11 @@ namespace {
 
 using ::testing::AllOf;
 using testing::Codes;
+using testing::Csv;
 using ::testing::ElementsAre;
 using testing::ExpectSameDataset;
 using ::testing::HasSubstr;
 using testing::Values;
-
-core::Result<Dataset> Csv(std::string_view text, const ReadOptions& options = {}, int threads = 1) {
-  core::Context ctx(core::ContextOptions{threads, 42});
-  return ReadCsv("t.csv", text, options, ctx);
-}
 
 ReadOptions NoLabel() {
   ReadOptions o;

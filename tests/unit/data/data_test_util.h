@@ -91,6 +91,13 @@ inline void ExpectSameDataset(const Dataset& a, const Dataset& b) {
   EXPECT_EQ(a.source().format, b.source().format);
 }
 
+// Reads CSV text held in memory as the file "t.csv", with `threads` threads.
+inline core::Result<Dataset> Csv(std::string_view text, const ReadOptions& options = {},
+                                 int threads = 1) {
+  core::Context ctx(core::ContextOptions{threads, 42});
+  return ReadCsv("t.csv", text, options, ctx);
+}
+
 inline std::vector<float> Values(const Column& c) { return c.values.ToVector(); }
 inline std::vector<int32_t> Codes(const Column& c) { return c.codes.ToVector(); }
 
