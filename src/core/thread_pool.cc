@@ -140,7 +140,6 @@ void ThreadPool::RunOnEachThread(const std::function<void(size_t)>& fn) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &fn;
-    job_size_ = static_cast<size_t>(num_threads_);
     pinned_ = true;
     pending_.store(workers_.size());
     ++generation_;
