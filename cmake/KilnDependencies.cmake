@@ -13,3 +13,6 @@ target_include_directories(kiln_fast_float SYSTEM INTERFACE ${FAST_FLOAT_INCLUDE
 if(KILN_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# MetaStore dialects: SQLite embedded, PostgreSQL through libpq.
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

@@ -8,10 +8,12 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
   # libraries
   libcli11-dev libfast-float-dev libxxhash-dev libspdlog-dev libfmt-dev libeigen3-dev
-  nlohmann-json3-dev libzstd-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
   # parity peers (scikit-learn, LIBLINEAR) and real datasets
   python3 python3-sklearn python3-numpy python3-scipy liblinear-tools
   r-base-core r-cran-modeldata r-cran-palmerpenguins
+  # a throwaway PostgreSQL server for the team-store tests
+  postgresql
   # time and memory of peers in benchmarks
   time
 )
