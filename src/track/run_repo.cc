@@ -1,0 +1,340 @@
+#include "kiln/track/run_repo.h"
+
+#include <charconv>
+
+#include "kiln/core/strings.h"
+#include "transaction.h"
+
+namespace kiln::track {
+
+using core::Result;
+using core::Status;
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "r.id, r.experiment_id, e.name, p.name, r.kind, r.status, r.start_ms, r.end_ms, r.command, "
+    "r.kiln_version, r.host, r.pid, r.message";
+
+RunRecord ToRun(const SqlRow& row) {
+  RunRecord run;
+  run.id = row.Int(0);
+  run.experiment_id = row.Int(1);
+  run.experiment = row.Text(2);
+  run.project = row.Text(3);
+  run.kind = row.Text(4);
+  run.status = row.Text(5);
+  run.start_ms = row.Int(6);
+  if (!row.IsNull(7)) run.end_ms = row.Int(7);
+  run.command = row.Text(8);
+  run.kiln_version = row.Text(9);
+  run.host = row.Text(10);
+  run.pid = row.Int(11);
+  run.message = row.Text(12);
+  return run;
+}
+
+Status InsertKeyValues(SqlConnection& db, const char* table, int64_t run_id,
+                       const std::map<std::string, std::string>& values) {
+  const std::string sql = fmt::format(
+      "INSERT INTO {} (run_id, key, value) VALUES (?, ?, ?) "
+      "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+      table);
+  for (const auto& [key, value] : values) {
+    if (key.empty()) return core::InvalidArgument("a {} key must not be empty", table);
+    KILN_RETURN_IF_ERROR(db.Execute(sql, {run_id, key, value}).status());
+  }
+  return Status::Ok();
+}
+
+std::string InList(size_t n) {
+  std::string out = "(";
+  for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out + ")";
+}
+
+Result<int64_t> ParsePageToken(const std::string& token) {
+  if (token.empty()) return int64_t{0};
+  int64_t offset = -1;
+  const std::string_view digits = std::string_view(token).substr(token.rfind(':') + 1);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
+  if (!token.starts_with("o:") || ec != std::errc() || ptr != digits.data() + digits.size() ||
+      offset < 0) {
+    return core::InvalidArgument(
+        "invalid --page-token '{}': expected the next_page_token printed by the previous page",
+        token);
+  }
+  return offset;
+}
+
+}  // namespace
+
+Result<MetricFilter> ParseMetricFilter(std::string_view text) {
+  static constexpr std::string_view kOps[] = {"<=", ">=", "!=", "<", ">", "="};
+  for (std::string_view op : kOps) {
+    const size_t pos = text.find(op);
+    if (pos == std::string_view::npos || pos == 0) continue;
+    MetricFilter filter;
+    filter.key = std::string(core::Trim(text.substr(0, pos)));
+    filter.op = std::string(op);
+    const std::string_view number = core::Trim(text.substr(pos + op.size()));
+    auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), filter.value);
+    if (!filter.key.empty() && ec == std::errc() && ptr == number.data() + number.size()) {
+      return filter;
+    }
+    break;
+  }
+  return core::InvalidArgument(
+      "invalid metric filter '{}': expected NAME OP NUMBER with OP one of < <= > >= = != "
+      "(e.g. \"auc>0.8\")",
+      text);
+}
+
+Result<int64_t> RunRepo::Create(const NewRun& run) {
+  int64_t id = 0;
+  KILN_RETURN_IF_ERROR(WriteTransaction(db_, [&]() -> Status {
+    KILN_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        db_.Query("INSERT INTO runs (experiment_id, kind, status, start_ms, command, "
+                  "kiln_version, host, pid, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "RETURNING id",
+                  {run.experiment_id, run.kind, std::string(kRunRunning), NowMs(), run.command,
+                   run.kiln_version, run.host, run.pid, run.pid_start}));
+    id = rows.at(0).Int(0);
+    KILN_RETURN_IF_ERROR(InsertKeyValues(db_, "run_params", id, run.params));
+    return InsertKeyValues(db_, "run_tags", id, run.tags);
+  }));
+  return id;
+}
+
+Status RunRepo::LogParams(int64_t run_id, const std::map<std::string, std::string>& params) {
+  return WriteTransaction(db_, [&] { return InsertKeyValues(db_, "run_params", run_id, params); });
+}
+
+Status RunRepo::SetTags(int64_t run_id, const std::map<std::string, std::string>& tags) {
+  return WriteTransaction(db_, [&] { return InsertKeyValues(db_, "run_tags", run_id, tags); });
+}
+
+Status RunRepo::LogMetrics(int64_t run_id, std::span<const MetricPoint> points) {
+  if (points.empty()) return Status::Ok();
+  return WriteTransaction(db_, [&]() -> Status {
+    // The latest point of each series in this batch (highest step, then the later one).
+    std::map<std::string, const MetricPoint*> latest;
+    for (const MetricPoint& p : points) {
+      if (p.key.empty()) return core::InvalidArgument("a metric name must not be empty");
+      KILN_RETURN_IF_ERROR(db_.Execute("INSERT INTO metrics (run_id, key, step, value, time_ms) "
+                                       "VALUES (?, ?, ?, ?, ?)",
+                                       {run_id, p.key, p.step, p.value, p.time_ms})
+                               .status());
+      const MetricPoint*& best = latest[p.key];
+      if (best == nullptr || p.step >= best->step) best = &p;
+    }
+    for (const auto& [key, p] : latest) {
+      KILN_RETURN_IF_ERROR(
+          db_.Execute("INSERT INTO latest_metrics (run_id, key, value, step, time_ms) "
+                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET "
+                      "value = excluded.value, step = excluded.step, time_ms = excluded.time_ms "
+                      "WHERE excluded.step >= latest_metrics.step",
+                      {run_id, key, p->value, p->step, p->time_ms})
+              .status());
+    }
+    return Status::Ok();
+  });
+}
+
+Status RunRepo::AddArtifact(int64_t run_id, const RunArtifact& artifact) {
+  return db_
+      .Execute(
+          "INSERT INTO run_artifacts (run_id, name, uri, size_bytes) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (run_id, name) DO UPDATE SET uri = excluded.uri, "
+          "size_bytes = excluded.size_bytes",
+          {run_id, artifact.name, artifact.uri, artifact.size_bytes})
+      .status();
+}
+
+Status RunRepo::Finish(int64_t run_id, const std::string& status, const std::string& message) {
+  KILN_ASSIGN_OR_RETURN(int64_t changed,
+                        db_.Execute("UPDATE runs SET status = ?, end_ms = ?, message = ? "
+                                    "WHERE id = ?",
+                                    {status, NowMs(), message, run_id}));
+  if (changed == 0) return core::NotFound("run {} not found in {}", run_id, db_.description());
+  return Status::Ok();
+}
+
+Result<RunRecord> RunRepo::Get(int64_t run_id) {
+  KILN_ASSIGN_OR_RETURN(SqlRows rows,
+                        db_.Query(fmt::format("SELECT {} FROM runs r JOIN experiments e ON e.id = "
+                                              "r.experiment_id JOIN projects p ON p.id = "
+                                              "e.project_id WHERE r.id = ?",
+                                              kRunColumns),
+                                  {run_id}));
+  if (rows.empty()) return core::NotFound("run {} not found in {}", run_id, db_.description());
+  std::vector<RunRecord> runs{ToRun(rows[0])};
+  KILN_RETURN_IF_ERROR(FillDetails(runs, /*artifacts=*/true));
+  return std::move(runs[0]);
+}
+
+Status RunRepo::FillDetails(std::vector<RunRecord>& runs, bool artifacts) {
+  if (runs.empty()) return Status::Ok();
+  std::vector<SqlValue> ids;
+  std::map<int64_t, RunRecord*> by_id;
+  for (RunRecord& run : runs) {
+    ids.emplace_back(run.id);
+    by_id[run.id] = &run;
+  }
+  const std::string in = InList(ids.size());
+  KILN_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_.Query("SELECT run_id, key, value FROM run_params WHERE run_id IN " + in, ids));
+  for (const SqlRow& row : rows) by_id[row.Int(0)]->params[row.Text(1)] = row.Text(2);
+  KILN_ASSIGN_OR_RETURN(
+      rows, db_.Query("SELECT run_id, key, value FROM run_tags WHERE run_id IN " + in, ids));
+  for (const SqlRow& row : rows) by_id[row.Int(0)]->tags[row.Text(1)] = row.Text(2);
+  KILN_ASSIGN_OR_RETURN(
+      rows, db_.Query("SELECT run_id, key, value FROM latest_metrics WHERE run_id IN " + in, ids));
+  for (const SqlRow& row : rows) by_id[row.Int(0)]->metrics[row.Text(1)] = row.Double(2);
+  if (artifacts) {
+    KILN_ASSIGN_OR_RETURN(rows, db_.Query("SELECT run_id, name, uri, size_bytes FROM "
+                                          "run_artifacts WHERE run_id IN " +
+                                              in + " ORDER BY name",
+                                          ids));
+    for (const SqlRow& row : rows) {
+      by_id[row.Int(0)]->artifacts.push_back({row.Text(1), row.Text(2), row.Int(3)});
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<MetricPoint>> RunRepo::MetricHistory(int64_t run_id, const std::string& key) {
+  KILN_ASSIGN_OR_RETURN(SqlRows rows,
+                        db_.Query("SELECT key, value, step, time_ms FROM metrics WHERE run_id = ? "
+                                  "AND key = ? ORDER BY step, time_ms",
+                                  {run_id, key}));
+  std::vector<MetricPoint> out;
+  out.reserve(rows.size());
+  for (const SqlRow& row : rows)
+    out.push_back({row.Text(0), row.Double(1), row.Int(2), row.Int(3)});
+  return out;
+}
+
+Result<RunPage> RunRepo::List(const RunQuery& query) {
+  if (query.limit <= 0 || query.limit > 10000) {
+    return core::InvalidArgument("--limit must be between 1 and 10000, got {}", query.limit);
+  }
+  KILN_ASSIGN_OR_RETURN(int64_t offset, ParsePageToken(query.page_token));
+  std::vector<SqlValue> params;
+  std::string join;
+  std::string order;
+  const char* dir = query.descending ? "DESC" : "ASC";
+  if (query.order_by.starts_with("metric.") || query.order_by.starts_with("param.")) {
+    const bool metric = query.order_by.starts_with("metric.");
+    const std::string key = query.order_by.substr(query.order_by.find('.') + 1);
+    if (key.empty()) return core::InvalidArgument("--order-by {} names no key", query.order_by);
+    join = fmt::format(" LEFT JOIN {} o ON o.run_id = r.id AND o.key = ?",
+                       metric ? "latest_metrics" : "run_params");
+    params.emplace_back(key);
+    order = fmt::format("(o.value IS NULL), o.value {}, r.id {}", dir, dir);
+  } else if (query.order_by == "start" || query.order_by == "id") {
+    order = fmt::format("r.id {}", dir);  // ids grow with start time
+  } else if (query.order_by == "end") {
+    order = fmt::format("(r.end_ms IS NULL), r.end_ms {}, r.id {}", dir, dir);
+  } else {
+    return core::InvalidArgument(
+        "invalid --order-by '{}': expected start, end, id, metric.NAME or param.NAME",
+        query.order_by);
+  }
+  std::string where = " WHERE e.project_id = ?";
+  params.emplace_back(query.project_id);
+  if (query.experiment_id) {
+    where += " AND r.experiment_id = ?";
+    params.emplace_back(*query.experiment_id);
+  }
+  if (query.status) {
+    where += " AND r.status = ?";
+    params.emplace_back(*query.status);
+  }
+  if (query.kind) {
+    where += " AND r.kind = ?";
+    params.emplace_back(*query.kind);
+  }
+  for (const auto& [key, value] : query.params) {
+    where +=
+        " AND EXISTS (SELECT 1 FROM run_params f WHERE f.run_id = r.id AND f.key = ? AND "
+        "f.value = ?)";
+    params.emplace_back(key);
+    params.emplace_back(value);
+  }
+  for (const MetricFilter& m : query.metrics) {
+    static constexpr std::string_view kOps[] = {"<", "<=", ">", ">=", "=", "!="};
+    if (std::find(std::begin(kOps), std::end(kOps), m.op) == std::end(kOps)) {
+      return core::InvalidArgument("invalid metric comparison '{}'", m.op);
+    }
+    // m.op is one of the fixed operators above, never user text.
+    where += fmt::format(
+        " AND EXISTS (SELECT 1 FROM latest_metrics f WHERE f.run_id = r.id AND f.key = ? AND "
+        "f.value {} ?)",
+        m.op);
+    params.emplace_back(m.key);
+    params.emplace_back(m.value);
+  }
+  params.emplace_back(query.limit + 1);
+  params.emplace_back(offset);
+  const std::string sql = fmt::format(
+      "SELECT {} FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN projects p ON "
+      "p.id = e.project_id{}{} ORDER BY {} LIMIT ? OFFSET ?",
+      kRunColumns, join, where, order);
+  KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query(sql, params));
+  RunPage page;
+  for (const SqlRow& row : rows) page.runs.push_back(ToRun(row));
+  if (static_cast<int64_t>(page.runs.size()) > query.limit) {
+    page.runs.pop_back();
+    page.next_page_token = fmt::format("o:{}", offset + query.limit);
+  }
+  KILN_RETURN_IF_ERROR(FillDetails(page.runs, /*artifacts=*/false));
+  return page;
+}
+
+Status RunRepo::Delete(int64_t run_id) {
+  return WriteTransaction(db_, [&]() -> Status {
+    KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query("SELECT id FROM runs WHERE id = ?", {run_id}));
+    if (rows.empty()) return core::NotFound("run {} not found in {}", run_id, db_.description());
+    const std::string kind = kNodeRun;
+    KILN_RETURN_IF_ERROR(db_.Execute("DELETE FROM lineage_edges WHERE (src_kind = ? AND src_id = "
+                                     "?) OR (dst_kind = ? AND dst_id = ?)",
+                                     {kind, run_id, kind, run_id})
+                             .status());
+    for (const char* table :
+         {"metrics", "latest_metrics", "run_params", "run_tags", "run_artifacts"}) {
+      KILN_RETURN_IF_ERROR(
+          db_.Execute(fmt::format("DELETE FROM {} WHERE run_id = ?", table), {run_id}).status());
+    }
+    KILN_RETURN_IF_ERROR(
+        db_.Execute("UPDATE model_versions SET run_id = NULL WHERE run_id = ?", {run_id}).status());
+    return db_.Execute("DELETE FROM runs WHERE id = ?", {run_id}).status();
+  });
+}
+
+Result<int64_t> RunRepo::MarkAbandoned(const std::string& host,
+                                       const std::function<bool(int64_t, int64_t)>& alive) {
+  KILN_ASSIGN_OR_RETURN(SqlRows rows,
+                        db_.Query("SELECT id, pid, pid_start FROM runs WHERE status = ? AND "
+                                  "host = ?",
+                                  {std::string(kRunRunning), host}));
+  int64_t marked = 0;
+  for (const SqlRow& row : rows) {
+    if (alive(row.Int(1), row.Int(2))) continue;
+    KILN_ASSIGN_OR_RETURN(
+        int64_t changed,
+        db_.Execute("UPDATE runs SET status = ?, end_ms = ?, message = ? WHERE id = ? AND "
+                    "status = ?",
+                    {std::string(kRunFailed), NowMs(),
+                     fmt::format("the process (pid {} on {}) ended without finishing the run: "
+                                 "it crashed or was killed",
+                                 row.Int(1), host),
+                     row.Int(0), std::string(kRunRunning)}));
+    marked += changed;
+  }
+  return marked;
+}
+
+}  // namespace kiln::track

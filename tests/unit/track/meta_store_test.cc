@@ -1,0 +1,414 @@
+// The MetaStore suite, run on both dialects (SQLite file, PostgreSQL on loopback).
+#include <thread>
+
+#include "../../../src/track/migrations.h"
+#include "store_test_util.h"
+
+namespace kiln::track {
+namespace {
+
+using testing::StoreTest;
+
+class MetaStoreTest : public StoreTest {
+ protected:
+  int64_t Project(const std::string& name = "default") {
+    auto p = store_->projects().Ensure(name);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p->id;
+  }
+  int64_t Experiment(int64_t project, const std::string& name = "default") {
+    auto e = store_->projects().EnsureExperiment(project, name);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e->id;
+  }
+  int64_t NewRunIn(int64_t experiment, std::map<std::string, std::string> params = {}) {
+    NewRun run;
+    run.experiment_id = experiment;
+    run.kind = "train";
+    run.command = "kiln train --algo x";
+    run.kiln_version = "0.1.0";
+    run.host = "testhost";
+    run.pid = 1;
+    run.params = std::move(params);
+    auto id = store_->runs().Create(run);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return *id;
+  }
+};
+
+TEST_P(MetaStoreTest, SchemaVersionIsRecordedAndReopeningIsIdempotent) {
+  auto version = SchemaVersion(store_->sql());
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, BuiltinMigrations().back().version);
+  auto again = MetaStore::Open(Connect());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*SchemaVersion((*again)->sql()), *version);
+}
+
+TEST_P(MetaStoreTest, StoreFromANewerKilnIsAClearError) {
+  ASSERT_TRUE(store_->sql()
+                  .Execute("INSERT INTO kiln_schema_version (version, name, applied_ms) VALUES "
+                           "(9999, 'future', 0)")
+                  .ok());
+  auto reopened = MetaStore::Open(Connect());
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), core::StatusCode::kVersionMismatch);
+  EXPECT_NE(reopened.status().ToString().find("9999"), std::string::npos);
+  EXPECT_NE(reopened.status().ToString().find("newer Kiln"), std::string::npos);
+}
+
+TEST_P(MetaStoreTest, ProjectsKeepExperimentsApart) {
+  const int64_t dev = Project("dev");
+  const int64_t prod = Project("prod");
+  EXPECT_NE(dev, prod);
+  EXPECT_EQ(Project("dev"), dev);
+  EXPECT_NE(Experiment(dev, "churn"), Experiment(prod, "churn"));
+  auto missing = store_->projects().Find("nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("dev, prod"), std::string::npos);
+  EXPECT_EQ(store_->projects().Ensure("bad name; DROP TABLE runs").status().code(),
+            core::StatusCode::kInvalidArgument);
+}
+
+TEST_P(MetaStoreTest, RunRecordsParamsMetricsAndArtifacts) {
+  const int64_t exp = Experiment(Project());
+  const int64_t run = NewRunIn(exp, {{"l2", "0.1"}, {"quote's", "va'l\"ue; --"}});
+  std::vector<MetricPoint> points;
+  for (int step = 0; step < 50; ++step) {
+    points.push_back({"loss", 1.0 / (step + 1), step, 1000 + step});
+  }
+  points.push_back({"auc", 0.91, 0, 5});
+  ASSERT_TRUE(store_->runs().LogMetrics(run, points).ok());
+  // An older point logged later does not move the latest value back.
+  std::vector<MetricPoint> old{{"loss", 99.0, 3, 7}};
+  ASSERT_TRUE(store_->runs().LogMetrics(run, old).ok());
+  ASSERT_TRUE(store_->runs().AddArtifact(run, {"model", "kiln-blob:xxh128:ab", 10}).ok());
+  ASSERT_TRUE(store_->runs().Finish(run, kRunFinished).ok());
+
+  auto record = store_->runs().Get(run);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->status, kRunFinished);
+  EXPECT_TRUE(record->end_ms.has_value());
+  EXPECT_EQ(record->params.at("quote's"), "va'l\"ue; --");
+  EXPECT_DOUBLE_EQ(record->metrics.at("loss"), 1.0 / 50);
+  EXPECT_DOUBLE_EQ(record->metrics.at("auc"), 0.91);
+  ASSERT_EQ(record->artifacts.size(), 1u);
+  EXPECT_EQ(record->artifacts[0].uri, "kiln-blob:xxh128:ab");
+  EXPECT_EQ(record->experiment, "default");
+  EXPECT_EQ(record->project, "default");
+
+  auto history = store_->runs().MetricHistory(run, "loss");
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 51u);
+  EXPECT_EQ(history->front().step, 0);
+  EXPECT_EQ(history->back().step, 49);
+
+  EXPECT_EQ(store_->runs().Get(run + 1000).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store_->runs().Finish(run + 1000, kRunFailed).code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(MetaStoreTest, ListFiltersOrdersAndPages) {
+  const int64_t project = Project();
+  const int64_t a = Experiment(project, "a");
+  const int64_t b = Experiment(project, "b");
+  std::vector<int64_t> runs;
+  for (int i = 0; i < 25; ++i) {
+    const int64_t run = NewRunIn(i % 5 == 0 ? b : a, {{"l2", i % 2 == 0 ? "0.1" : "1"}});
+    if (i != 7) {  // run 7 has no auc
+      std::vector<MetricPoint> m{{"auc", 0.5 + 0.01 * ((i * 7) % 25), 0, 0}};
+      ASSERT_TRUE(store_->runs().LogMetrics(run, m).ok());
+    }
+    ASSERT_TRUE(store_->runs().Finish(run, i % 3 == 0 ? kRunFailed : kRunFinished).ok());
+    runs.push_back(run);
+  }
+  RunQuery q;
+  q.project_id = project;
+  q.experiment_id = a;
+  q.order_by = "metric.auc";
+  q.limit = 7;
+  std::vector<RunRecord> all;
+  for (int page = 0; page < 10; ++page) {
+    auto result = store_->runs().List(q);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    all.insert(all.end(), result->runs.begin(), result->runs.end());
+    if (result->next_page_token.empty()) break;
+    q.page_token = result->next_page_token;
+  }
+  ASSERT_EQ(all.size(), 20u);
+  for (size_t i = 1; i + 1 < all.size(); ++i) {
+    EXPECT_GE(all[i - 1].metrics.at("auc"), all[i].metrics.at("auc"));
+  }
+  EXPECT_EQ(all.back().id, runs[7]);  // no metric: last
+  EXPECT_EQ(all.back().metrics.count("auc"), 0u);
+
+  RunQuery f;
+  f.project_id = project;
+  f.status = kRunFinished;
+  f.params = {{"l2", "0.1"}};
+  auto m = ParseMetricFilter("auc >= 0.6");
+  ASSERT_TRUE(m.ok());
+  f.metrics.push_back(*m);
+  auto filtered = store_->runs().List(f);
+  ASSERT_TRUE(filtered.ok()) << filtered.status().ToString();
+  size_t expected = 0;
+  for (int i = 0; i < 25; ++i) {
+    if (i % 3 != 0 && i % 2 == 0 && i != 7 && 0.5 + 0.01 * ((i * 7) % 25) >= 0.6 - 1e-12) {
+      ++expected;
+    }
+  }
+  EXPECT_EQ(filtered->runs.size(), expected);
+  for (const RunRecord& r : filtered->runs) {
+    EXPECT_EQ(r.status, kRunFinished);
+    EXPECT_EQ(r.params.at("l2"), "0.1");
+    EXPECT_GE(r.metrics.at("auc"), 0.6 - 1e-12);
+  }
+
+  RunQuery bad = q;
+  bad.page_token = "garbage";
+  EXPECT_EQ(store_->runs().List(bad).status().code(), core::StatusCode::kInvalidArgument);
+  bad.page_token.clear();
+  bad.order_by = "metric.auc; DROP TABLE runs";  // bound as a key: no match, no injection
+  EXPECT_TRUE(store_->runs().List(bad).ok());
+  bad.order_by = "nonsense";
+  EXPECT_EQ(store_->runs().List(bad).status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(ParseMetricFilter("auc").ok());
+  EXPECT_FALSE(ParseMetricFilter("auc>x").ok());
+  EXPECT_FALSE(ParseMetricFilter(">0.5").ok());
+}
+
+TEST_P(MetaStoreTest, DeleteRunRemovesItsRecordsButKeepsModels) {
+  const int64_t project = Project();
+  const int64_t run = NewRunIn(Experiment(project), {{"k", "v"}});
+  std::vector<MetricPoint> m{{"auc", 0.9, 0, 0}};
+  ASSERT_TRUE(store_->runs().LogMetrics(run, m).ok());
+  NewModelVersion nv;
+  nv.run_id = run;
+  nv.algorithm = "logistic_regression";
+  nv.artifact_uri = "kiln-blob:xxh128:01";
+  auto version = store_->registry().CreateVersion(project, "churn", nv);
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  ASSERT_TRUE(store_->lineage()
+                  .AddEdge({{kNodeRun, run}, {kNodeModelVersion, version->id}, "produced"})
+                  .ok());
+  ASSERT_TRUE(store_->runs().Delete(run).ok());
+  EXPECT_EQ(store_->runs().Get(run).status().code(), core::StatusCode::kNotFound);
+  auto kept = store_->registry().Resolve(project, "churn/1");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_FALSE(kept->run_id.has_value());
+  EXPECT_TRUE(store_->lineage().EdgesTo({kNodeModelVersion, version->id})->empty());
+  EXPECT_EQ(store_->runs().Delete(run).code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(MetaStoreTest, DatasetVersionsFollowContent) {
+  const int64_t project = Project();
+  NewDatasetVersion v;
+  v.name = "data/train.csv";
+  v.source_path = "/abs/data/train.csv";
+  v.format = "csv";
+  v.content_hash = "aaaa";
+  v.num_rows = 10;
+  v.num_columns = 3;
+  v.schema_json = "[]";
+  v.stats_json = "[]";
+  auto v1 = store_->datasets().Record(project, v);
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->version, 1);
+  auto same = store_->datasets().Record(project, v);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->id, v1->id);
+  v.content_hash = "bbbb";
+  v.num_rows = 11;
+  auto v2 = store_->datasets().Record(project, v);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->version, 2);
+  EXPECT_EQ(v2->dataset_id, v1->dataset_id);
+  auto found = store_->datasets().Find(project, "/abs/data/train.csv");
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].version, 2);  // newest first
+  EXPECT_EQ(store_->datasets().GetVersion(12345).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(MetaStoreTest, RegistryVersionsAliasesAndDeletion) {
+  const int64_t project = Project();
+  NewModelVersion nv;
+  nv.algorithm = "logistic_regression";
+  for (int i = 1; i <= 3; ++i) {
+    nv.artifact_uri = "kiln-blob:xxh128:0" + std::to_string(i);
+    auto v = store_->registry().CreateVersion(project, "churn", nv);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->version, i);
+  }
+  ASSERT_TRUE(store_->registry().SetAlias(project, "churn", "production", 2).ok());
+  ASSERT_TRUE(store_->registry().SetAlias(project, "churn", "staging", 3).ok());
+  EXPECT_EQ(store_->registry().Resolve(project, "churn")->version, 3);
+  EXPECT_EQ(store_->registry().Resolve(project, "churn@production")->version, 2);
+  EXPECT_EQ(store_->registry().Resolve(project, "churn/1")->version, 1);
+  // Moving an alias.
+  ASSERT_TRUE(store_->registry().SetAlias(project, "churn", "production", 3).ok());
+  auto prod = store_->registry().Resolve(project, "churn@production");
+  EXPECT_EQ(prod->version, 3);
+  EXPECT_EQ(prod->aliases, (std::vector<std::string>{"production", "staging"}));
+
+  EXPECT_EQ(store_->registry().SetAlias(project, "churn", "Bad Alias", 1).code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->registry().SetAlias(project, "churn", "latest", 1).code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->registry().SetAlias(project, "churn", "x", 9).code(),
+            core::StatusCode::kNotFound);
+  EXPECT_EQ(store_->registry().Resolve(project, "nope").status().code(),
+            core::StatusCode::kNotFound);
+  EXPECT_EQ(store_->registry().Resolve(project, "churn/zero").status().code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->registry().Resolve(project, "churn@canary").status().code(),
+            core::StatusCode::kNotFound);
+
+  // A live deployment protects its version.
+  auto deployment = store_->deployments().Create(project, "churn-live", prod->id, "http://x");
+  ASSERT_TRUE(deployment.ok()) << deployment.status().ToString();
+  auto refused = store_->registry().DeleteVersion(project, "churn", 3);
+  EXPECT_EQ(refused.code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("churn-live"), std::string::npos);
+  EXPECT_EQ(store_->registry().DeleteModel(project, "churn").code(),
+            core::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->deployments().Stop(deployment->id).ok());
+  ASSERT_TRUE(store_->registry().DeleteVersion(project, "churn", 3).ok());
+  EXPECT_EQ(store_->registry().Resolve(project, "churn")->version, 2);
+  EXPECT_EQ(store_->registry().Resolve(project, "churn@production").status().code(),
+            core::StatusCode::kNotFound);
+  // Versions are never reused.
+  nv.artifact_uri = "kiln-blob:xxh128:04";
+  EXPECT_EQ(store_->registry().CreateVersion(project, "churn", nv)->version, 3);
+  auto models = store_->registry().List(project);
+  ASSERT_TRUE(models.ok());
+  ASSERT_EQ(models->size(), 1u);
+  ASSERT_TRUE(store_->registry().DeleteModel(project, "churn").ok());
+  EXPECT_TRUE(store_->registry().List(project)->empty());
+}
+
+TEST_P(MetaStoreTest, LineageWalksUpAndDown) {
+  const int64_t project = Project();
+  NewDatasetVersion d;
+  d.name = "train.csv";
+  d.source_path = "/d/train.csv";
+  d.format = "csv";
+  d.content_hash = "feedbeef";
+  d.schema_json = d.stats_json = "[]";
+  auto data = store_->datasets().Record(project, d);
+  ASSERT_TRUE(data.ok());
+  const int64_t run = NewRunIn(Experiment(project));
+  NewModelVersion nv;
+  nv.run_id = run;
+  nv.algorithm = "linear_svm";
+  nv.artifact_uri = "kiln-blob:xxh128:aa";
+  auto model = store_->registry().CreateVersion(project, "svm", nv);
+  ASSERT_TRUE(model.ok());
+  auto& lineage = store_->lineage();
+  ASSERT_TRUE(lineage.AddEdge({{kNodeDatasetVersion, data->id}, {kNodeRun, run}, "input_of"}).ok());
+  ASSERT_TRUE(lineage.AddEdge({{kNodeRun, run}, {kNodeModelVersion, model->id}, "produced"}).ok());
+  ASSERT_TRUE(lineage.AddEdge({{kNodeRun, run}, {kNodeModelVersion, model->id}, "produced"}).ok());
+  auto deployment = store_->deployments().Create(project, "svm-live", model->id, "http://y");
+  ASSERT_TRUE(deployment.ok());
+
+  auto up = lineage.Walk({kNodeModelVersion, model->id}, LineageDirection::kUpstream);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->label, "model svm/1 (linear_svm)");
+  ASSERT_EQ(up->children.size(), 1u);
+  EXPECT_EQ(up->children[0].node, (LineageNode{kNodeRun, run}));
+  ASSERT_EQ(up->children[0].children.size(), 1u);
+  EXPECT_NE(up->children[0].children[0].label.find("/d/train.csv v1"), std::string::npos);
+
+  auto down = lineage.Walk({kNodeDatasetVersion, data->id}, LineageDirection::kDownstream);
+  ASSERT_TRUE(down.ok());
+  ASSERT_EQ(down->children.size(), 1u);
+  ASSERT_EQ(down->children[0].children.size(), 1u);
+  ASSERT_EQ(down->children[0].children[0].children.size(), 1u);
+  EXPECT_EQ(down->children[0].children[0].children[0].node.kind, kNodeDeployment);
+  EXPECT_EQ(lineage.Walk({kNodeRun, 999999}, LineageDirection::kUpstream).status().code(),
+            core::StatusCode::kNotFound);
+
+  auto referenced = store_->ReferencedArtifacts();
+  ASSERT_TRUE(referenced.ok());
+  EXPECT_EQ(referenced->count("kiln-blob:xxh128:aa"), 1u);
+}
+
+TEST_P(MetaStoreTest, AbandonedRunsAreMarkedFailed) {
+  const int64_t exp = Experiment(Project());
+  const int64_t dead = NewRunIn(exp);
+  const int64_t live = NewRunIn(exp);
+  auto marked = store_->runs().MarkAbandoned("testhost", [&](int64_t, int64_t) {
+    static int calls = 0;
+    return calls++ != 0;  // the first (dead) run's process is gone
+  });
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(*marked, 1);
+  EXPECT_EQ(store_->runs().Get(dead)->status, kRunFailed);
+  EXPECT_NE(store_->runs().Get(dead)->message.find("crashed or was killed"), std::string::npos);
+  EXPECT_EQ(store_->runs().Get(live)->status, kRunRunning);
+  // Other hosts' runs are never touched.
+  EXPECT_EQ(*store_->runs().MarkAbandoned("otherhost", [](int64_t, int64_t) { return false; }), 0);
+}
+
+TEST_P(MetaStoreTest, ConcurrentWritersLoseNothing) {
+  const int64_t exp = Experiment(Project());
+  constexpr int kThreads = 6;
+  constexpr int kBatches = 20;
+  std::vector<std::thread> threads;
+  std::vector<core::Status> errors(kThreads);
+  std::vector<int64_t> run_ids(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = MetaStore::Open(Connect());
+      if (!store.ok()) {
+        errors[t] = store.status();
+        return;
+      }
+      NewRun run;
+      run.experiment_id = exp;
+      run.kind = "train";
+      auto id = (*store)->runs().Create(run);
+      if (!id.ok()) {
+        errors[t] = id.status();
+        return;
+      }
+      run_ids[t] = *id;
+      for (int b = 0; b < kBatches && errors[t].ok(); ++b) {
+        std::vector<MetricPoint> points;
+        for (int i = 0; i < 10; ++i) points.push_back({"loss", 1.0, b * 10 + i, 0});
+        errors[t] = (*store)->runs().LogMetrics(*id, points);
+      }
+      NewModelVersion nv;
+      nv.algorithm = "x";
+      nv.artifact_uri = "kiln-blob:xxh128:" + std::to_string(t);
+      if (errors[t].ok()) errors[t] = (*store)->registry().CreateVersion(1, "shared", nv).status();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_TRUE(errors[t].ok()) << errors[t].ToString();
+    EXPECT_EQ(store_->runs().MetricHistory(run_ids[t], "loss")->size(), 10u * kBatches);
+  }
+  auto model = store_->registry().Get(1, "shared");
+  ASSERT_TRUE(model.ok());
+  ASSERT_EQ(model->versions.size(), static_cast<size_t>(kThreads));
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(model->versions[i].version, i + 1);
+}
+
+KILN_INSTANTIATE_STORE_TEST(MetaStoreTest);
+
+TEST(StoreUriTest, ParsesBothDialects) {
+  EXPECT_EQ(ParseStoreUri("postgresql://u@h/db")->dialect, Dialect::kPostgres);
+  EXPECT_EQ(ParseStoreUri("postgres://u@h/db")->dialect, Dialect::kPostgres);
+  EXPECT_EQ(ParseStoreUri("sqlite:/tmp/x.db")->target, "/tmp/x.db");
+  EXPECT_EQ(ParseStoreUri("sqlite:///tmp/x.db")->target, "/tmp/x.db");
+  EXPECT_EQ(ParseStoreUri("rel/x.db")->target, "rel/x.db");
+  EXPECT_EQ(ParseStoreUri("mysql://h/db").status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseStoreUri("sqlite:").status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveStoreUri("", "", "/home/u/.kiln"), "/home/u/.kiln/kiln.db");
+  EXPECT_EQ(ResolveStoreUri("", "postgresql://x", "/h"), "postgresql://x");
+  EXPECT_EQ(ResolveStoreUri("a.db", "postgresql://x", "/h"), "a.db");
+}
+
+}  // namespace
+}  // namespace kiln::track
