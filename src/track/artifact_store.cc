@@ -184,6 +184,20 @@ core::Status StreamAndHash(int fd, const std::string& path, Xxh128& hash, uint64
   }
 }
 
+// The names in `dir` (no "." or ".."), without exceptions. A missing directory has no names.
+core::Result<std::vector<std::string>> ListNames(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec == std::errc::no_such_file_or_directory) return names;
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+  }
+  if (ec) return core::IoError("{}: cannot list: {}", dir, ec.message());
+  return names;
+}
+
 struct Digested {
   std::string digest;
   uint64_t size = 0;
@@ -398,24 +412,18 @@ core::Status ArtifactStore::CopyOut(std::string_view uri, const std::string& des
 }
 
 core::Result<std::vector<BlobInfo>> ArtifactStore::List() const {
-  namespace fs = std::filesystem;
   std::vector<BlobInfo> out;
-  const fs::path blobs_dir = fs::path(root_) / "blobs";
-  std::error_code ec;
-  fs::directory_iterator shards(blobs_dir, ec);
-  if (ec == std::errc::no_such_file_or_directory) return out;
-  if (ec) return core::IoError("{}: cannot list: {}", blobs_dir.string(), ec.message());
-  for (const fs::directory_entry& shard : shards) {
-    const std::string prefix = shard.path().filename().string();
+  const std::string blobs_dir = root_ + "/blobs";
+  KILN_ASSIGN_OR_RETURN(std::vector<std::string> shards, ListNames(blobs_dir));
+  for (const std::string& prefix : shards) {
     if (prefix.size() != 2 || !IsLowerHex(prefix)) continue;
-    fs::directory_iterator files(shard.path(), ec);
-    if (ec == std::errc::no_such_file_or_directory) continue;
-    if (ec) return core::IoError("{}: cannot list: {}", shard.path().string(), ec.message());
-    for (const fs::directory_entry& file : files) {
-      const std::string rest = file.path().filename().string();
+    const std::string shard_dir = blobs_dir + "/" + prefix;
+    KILN_ASSIGN_OR_RETURN(std::vector<std::string> files, ListNames(shard_dir));
+    for (const std::string& rest : files) {
       if (rest.size() != kDigestHexLength - 2 || !IsLowerHex(rest)) continue;
       struct stat st {};
-      if (::lstat(file.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      const std::string path = shard_dir + "/" + rest;
+      if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       out.push_back(MakeInfo(prefix + rest, st));
     }
   }
@@ -455,22 +463,18 @@ core::Result<GcReport> ArtifactStore::CollectGarbage(
     report.deleted.push_back(std::move(blob));
   }
 
-  namespace fs = std::filesystem;
-  const fs::path tmp_dir = fs::path(root_) / "tmp";
-  std::error_code ec;
-  fs::directory_iterator temps(tmp_dir, ec);
-  if (ec == std::errc::no_such_file_or_directory) return report;
-  if (ec) return core::IoError("{}: cannot list: {}", tmp_dir.string(), ec.message());
-  for (const fs::directory_entry& entry : temps) {
+  const std::string tmp_dir = root_ + "/tmp";
+  KILN_ASSIGN_OR_RETURN(std::vector<std::string> temps, ListNames(tmp_dir));
+  for (const std::string& name : temps) {
+    const std::string path = tmp_dir + "/" + name;
     struct stat st {};
-    if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     if (MtimeNs(st) > cutoff_ns) continue;
-    if (!options.dry_run && ::unlink(entry.path().c_str()) != 0) {
+    if (!options.dry_run && ::unlink(path.c_str()) != 0) {
       if (errno == ENOENT) continue;
-      return core::IoError("{}: cannot delete stale temp file: {}", entry.path().string(),
-                           ErrnoText(errno));
+      return core::IoError("{}: cannot delete stale temp file: {}", path, ErrnoText(errno));
     }
-    report.removed_temp_files.push_back(entry.path().string());
+    report.removed_temp_files.push_back(path);
   }
   return report;
 }

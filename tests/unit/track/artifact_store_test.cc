@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -375,6 +376,28 @@ TEST_F(ArtifactStoreTest, ConcurrentPutsOfSameContentAgree) {
   EXPECT_EQ(CountFiles(BlobCountDir()), 1u);
   EXPECT_EQ(CountFiles(root_ + "/tmp"), 0u);
   EXPECT_TRUE(ArtifactStore(root_).Verify(uris[0]).ok());
+}
+
+TEST_F(ArtifactStoreTest, ConcurrentPutsFromSeparateProcessesAgree) {
+  const std::string content(1 << 20, 'p');
+  constexpr int kProcesses = 4;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto info = ArtifactStore(root_).PutBytes(content);
+      ::_exit(info.ok() && info->uri == "kiln-blob:xxh128:" + Xxh128Hex(content) ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child " << pid;
+  }
+  EXPECT_EQ(CountFiles(BlobCountDir()), 1u);
+  EXPECT_EQ(CountFiles(root_ + "/tmp"), 0u);
 }
 
 TEST_F(ArtifactStoreTest, LargeFileStreamsCorrectly) {
