@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 
 #include "kiln/algorithms/builtin.h"
+#include "kiln/core/file.h"
 #include "kiln/core/progress.h"
 #include "kiln/data/reader.h"
 
@@ -59,6 +61,8 @@ int RunCli(int argc, char** argv) {
   env.cancel = &cancel;
   env.register_algorithms = algorithms::RegisterBuiltinAlgorithms;
   env.read_dataset = data::ReadDataset;
+  env.kiln_home = core::KilnHome();
+  if (const char* store = std::getenv("KILN_STORE"); store != nullptr) env.store_uri = store;
   std::vector<std::string> args(argv + 1, argv + argc);
   const int code = Run(args, env);
   std::cout.flush();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kiln/core/status.h"
+#include "run_tracker.h"
 #include "session.h"
 
 namespace CLI {
@@ -28,6 +29,8 @@ struct TrainOptions {
   std::string valid;
   std::vector<std::string> params;  // "key=value"
   std::string output;
+  std::string register_name;  // "" = the output file's stem
+  TrackOptions track;
   RunOptions run;
 };
 CLI::App* AddTrainCommand(CLI::App& app, TrainOptions& options);
@@ -48,6 +51,7 @@ struct EvaluateOptions {
   std::string label;  // "" = the model's label column
   std::string weight;
   bool json = false;
+  TrackOptions track;
   RunOptions run;
 };
 CLI::App* AddEvaluateCommand(CLI::App& app, EvaluateOptions& options);

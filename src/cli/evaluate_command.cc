@@ -46,14 +46,16 @@ CLI::App* AddEvaluateCommand(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--weight", o.weight, "Column of per-row weights for the metrics")
       ->type_name("COL");
   cmd->add_flag("--json", o.json, "Print the metrics as one JSON object");
+  AddTrackOptions(*cmd, o.track);
   AddRunOptions(*cmd, o.run, ReadFlagsUse::kModel);
   cmd->footer(kEvaluateExamples);
   return cmd;
 }
 
-core::Status RunEvaluate(const EvaluateOptions& options, Session& session) {
-  KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
-  KILN_ASSIGN_OR_RETURN(auto model, LoadModelFile(options.model, session));
+namespace {
+
+core::Status Evaluate(const EvaluateOptions& options, std::unique_ptr<ml::Model> model,
+                      Session& session, RunTracker* tracker) {
   auto ctx = session.MakeContext(options.run);
   ModelDataRequest request;
   request.path = options.data;
@@ -62,12 +64,17 @@ core::Status RunEvaluate(const EvaluateOptions& options, Session& session) {
   request.label_policy = data::LabelPolicy::kRequired;
   KILN_ASSIGN_OR_RETURN(data::Dataset dataset,
                         ReadDataForModel(model->info(), request, options.run, session, *ctx));
+  if (tracker != nullptr) {
+    KILN_RETURN_IF_ERROR(tracker->RecordInputModel(options.model));
+    KILN_RETURN_IF_ERROR(tracker->RecordDataset(options.data, dataset, "eval_data"));
+  }
   KILN_ASSIGN_OR_RETURN(ml::Predictions predictions, PredictAll(*model, dataset, *ctx));
   auto evaluation = ml::Evaluate(model->info().label, data::DatasetView(dataset), predictions);
   if (!evaluation.ok()) {
     return core::Status(evaluation.status())
         .AddContext(fmt::format("while evaluating {} on {}", options.model, options.data));
   }
+  if (tracker != nullptr) KILN_RETURN_IF_ERROR(tracker->LogMetrics(MetricMap(*evaluation)));
   if (options.json) {
     session.out() << MetricsInOrder(*evaluation).dump(2) << '\n';
     return core::Status::Ok();
@@ -76,7 +83,25 @@ core::Status RunEvaluate(const EvaluateOptions& options, Session& session) {
                                Plural(evaluation->rows, "row"),
                                dataset.has_weights() ? ", weighted" : "");
   session.out() << evaluation->ToTable();
+  if (tracker != nullptr) session.out() << fmt::format("recorded run {}\n", tracker->run_id());
   return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Status RunEvaluate(const EvaluateOptions& options, Session& session) {
+  KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
+  KILN_ASSIGN_OR_RETURN(auto model, LoadModelFile(options.model, session));
+  std::map<std::string, std::string> params{{"model", options.model}, {"data", options.data}};
+  if (!options.label.empty()) params["label"] = options.label;
+  KILN_ASSIGN_OR_RETURN(std::unique_ptr<RunTracker> tracker,
+                        RunTracker::Start(session, options.track, "evaluate", params));
+  core::Status status = Evaluate(options, std::move(model), session, tracker.get());
+  if (tracker != nullptr) {
+    core::Status recorded = tracker->Finish(status);
+    if (status.ok() && !recorded.ok()) return recorded.AddContext("while recording the run");
+  }
+  return status;
 }
 
 }  // namespace kiln::cli

@@ -76,7 +76,15 @@ void Declare(CLI::App& app, Commands& c) {
                        "Show the version and exit");
   app.add_flag("-q,--quiet", c.global.quiet, "Only print errors (no warnings, no progress bars)");
   app.add_flag("-v,--verbose", c.global.verbose, "Also print progress notes and debug messages");
-  app.fallthrough();  // -q / -v also work after the command name
+  app.add_option("--store", c.global.store,
+                 "MetaStore URI: a SQLite file (sqlite:PATH or a path) or postgresql://... "
+                 "[default: $KILN_STORE, else $KILN_HOME/kiln.db]")
+      ->option_text("URI");
+  app.add_option("--project", c.global.project,
+                 "Project (namespace) runs, datasets and models are recorded in [default: "
+                 "default]")
+      ->option_text("NAME");
+  app.fallthrough();  // global flags also work after the command name
   app.require_subcommand(0, 1);
   app.footer(kMainFooter);
   app.get_formatter()->column_width(kHelpNameColumn);
@@ -139,7 +147,9 @@ int Run(const std::vector<std::string>& args, const CliEnv& env) {
   }
 
   try {
-    Session session(env, c.global);
+    std::string command_line = "kiln";
+    for (const std::string& arg : args) command_line += " " + arg;
+    Session session(env, c.global, command_line);
     core::Status status = Dispatch(c, session);
     out.flush();
     if (!status.ok()) return ReportError(status, err);

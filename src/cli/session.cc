@@ -9,10 +9,12 @@
 
 #include "kiln/cli/format.h"
 #include "kiln/core/file.h"
+#include "kiln/track/process_identity.h"
 
 namespace kiln::cli {
 
-Session::Session(const CliEnv& env, const GlobalOptions& global) : env_(env), global_(global) {
+Session::Session(const CliEnv& env, const GlobalOptions& global, std::string command_line)
+    : env_(env), global_(global), command_line_(std::move(command_line)) {
   if (env.logger != nullptr) {
     logger_ = env.logger;
   } else {
@@ -45,6 +47,46 @@ std::unique_ptr<core::Context> Session::MakeContext(const RunOptions& run) {
   options.seed = run.seed;
   core::CancellationToken* cancel = env_.cancel != nullptr ? env_.cancel : &own_cancel_;
   return std::make_unique<core::Context>(options, logger_, progress_.get(), cancel);
+}
+
+core::Result<track::MetaStore*> Session::Store() {
+  if (store_ != nullptr) return store_.get();
+  if (global_.store.empty() && env_.store_uri.empty() && env_.kiln_home.empty()) {
+    return core::FailedPrecondition(
+        "no store: set --store URI, $KILN_STORE or $KILN_HOME (the default store is "
+        "$KILN_HOME/kiln.db)");
+  }
+  const std::string uri = track::ResolveStoreUri(global_.store, env_.store_uri, env_.kiln_home);
+  auto store = track::MetaStore::Open(uri);
+  if (!store.ok()) return core::Status(store.status()).AddContext("while opening the store " + uri);
+  // A run whose process died (crash, kill -9) cannot mark itself; the next kiln on the host does.
+  const track::ProcessIdentity self = track::CurrentProcess();
+  auto marked = (*store)->runs().MarkAbandoned(self.host, track::IsProcessAlive);
+  if (!marked.ok())
+    return core::Status(marked.status()).AddContext("while checking for abandoned runs");
+  if (*marked > 0) {
+    logger_->Debug("marked {} as failed: their processes ended", Plural(*marked, "abandoned run"));
+  }
+  store_ = std::move(store).value();
+  return store_.get();
+}
+
+core::Result<int64_t> Session::ProjectId() {
+  if (project_id_) return *project_id_;
+  KILN_ASSIGN_OR_RETURN(track::MetaStore * store, Store());
+  KILN_ASSIGN_OR_RETURN(track::ProjectRecord project, store->projects().Ensure(global_.project));
+  project_id_ = project.id;
+  return project.id;
+}
+
+core::Result<track::ArtifactStore*> Session::Artifacts() {
+  if (artifacts_ == nullptr) {
+    if (env_.kiln_home.empty()) {
+      return core::FailedPrecondition("no artifact store: $KILN_HOME is not set");
+    }
+    artifacts_ = std::make_unique<track::ArtifactStore>(env_.kiln_home + "/artifacts");
+  }
+  return artifacts_.get();
 }
 
 core::Result<data::Dataset> Session::ReadData(const std::string& path,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -14,12 +15,16 @@
 #include "kiln/core/progress.h"
 #include "kiln/data/dataset.h"
 #include "kiln/data/read_options.h"
+#include "kiln/track/artifact_store.h"
+#include "kiln/track/meta_store.h"
 
 namespace kiln::cli {
 
 struct GlobalOptions {
   bool quiet = false;
   bool verbose = false;
+  std::string store;                // --store URI ("" = $KILN_STORE, then $KILN_HOME/kiln.db)
+  std::string project = "default";  // --project NAME
 };
 
 // The flags that train, predict and evaluate share.
@@ -31,7 +36,7 @@ struct RunOptions {
 
 class Session {
  public:
-  Session(const CliEnv& env, const GlobalOptions& global);
+  Session(const CliEnv& env, const GlobalOptions& global, std::string command_line = {});
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -43,6 +48,21 @@ class Session {
   core::Result<const ml::AlgorithmRegistry*> Registry();
   // A Context with the given threads and seed, this session's logger, progress and cancellation.
   std::unique_ptr<core::Context> MakeContext(const RunOptions& run);
+  // The MetaStore, opened (and migrated) on first use. Runs left "running" by a process of this
+  // host that has died are marked failed on opening.
+  core::Result<track::MetaStore*> Store();
+  // False when neither --store, $KILN_STORE nor $KILN_HOME is set (in-process tests): then
+  // train and evaluate run untracked.
+  bool HasStore() const {
+    return !global_.store.empty() || !env_.store_uri.empty() || !env_.kiln_home.empty();
+  }
+  // The --project's id in the store, created on first use.
+  core::Result<int64_t> ProjectId();
+  const std::string& project() const { return global_.project; }
+  // The blob store next to the MetaStore ($KILN_HOME/artifacts).
+  core::Result<track::ArtifactStore*> Artifacts();
+  // The command line as typed ("kiln train --algo ...").
+  const std::string& command_line() const { return command_line_; }
   // Reads a data file through the env's reader, logging what was read (at debug level).
   core::Result<data::Dataset> ReadData(const std::string& path, const data::ReadOptions& options,
                                        core::Context& ctx);
@@ -50,11 +70,15 @@ class Session {
  private:
   const CliEnv& env_;
   GlobalOptions global_;
+  std::string command_line_;
   std::unique_ptr<core::Logger> owned_logger_;
   core::Logger* logger_;
   std::unique_ptr<core::ProgressReporter> progress_;
   core::CancellationToken own_cancel_;
   std::unique_ptr<ml::AlgorithmRegistry> registry_;
+  std::unique_ptr<track::MetaStore> store_;
+  std::optional<int64_t> project_id_;
+  std::unique_ptr<track::ArtifactStore> artifacts_;
 };
 
 // OK if `path` is an existing regular file; otherwise kNotFound / kInvalidArgument naming the

@@ -1,6 +1,9 @@
 // kiln train: read data, resolve parameters through the algorithm's ParamSpec, fit, save.
 #include <chrono>
 #include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -71,15 +74,16 @@ void FillTrainingInfo(const data::Dataset& ds, const TrainOptions& options,
   info.kiln_version = KILN_VERSION;
 }
 
-core::Status ReportValidation(const ml::Model& model, const data::Dataset& valid,
-                              const TrainOptions& options, Session& session, core::Context& ctx) {
+core::Result<ml::Evaluation> ReportValidation(const ml::Model& model, const data::Dataset& valid,
+                                              const TrainOptions& options, Session& session,
+                                              core::Context& ctx) {
   KILN_ASSIGN_OR_RETURN(ml::Predictions predictions, PredictAll(model, valid, ctx));
   KILN_ASSIGN_OR_RETURN(ml::Evaluation evaluation,
                         ml::Evaluate(model.info().label, data::DatasetView(valid), predictions));
   session.out() << fmt::format("validation on {} ({}):\n", options.valid,
                                Plural(valid.num_rows(), "row"));
   session.out() << Indent(evaluation.ToTable(), "  ");
-  return core::Status::Ok();
+  return evaluation;
 }
 
 }  // namespace
@@ -109,10 +113,121 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainOptions& o) {
   cmd->add_option("-o,--output", o.output, "Where to write the model file")
       ->type_name("MODEL")
       ->required();
+  cmd->add_option("--register", o.register_name,
+                  "Register the model as a new version of this name [default: the output "
+                  "file's name without extension]")
+      ->type_name("NAME");
+  AddTrackOptions(*cmd, o.track);
   AddRunOptions(*cmd, o.run, ReadFlagsUse::kTraining);
   cmd->footer(kTrainExamples);
   return cmd;
 }
+
+namespace {
+
+// The run's params as recorded: what was trained on what, and every algorithm parameter
+// (defaults included, so runs compare on equal terms).
+std::map<std::string, std::string> TrackedParams(const TrainOptions& options,
+                                                 const core::ParamMap& params) {
+  std::map<std::string, std::string> out;
+  out["algo"] = options.algo;
+  out["data"] = options.data;
+  out["label"] = options.label;
+  if (!options.valid.empty()) out["valid"] = options.valid;
+  if (!options.weight.empty()) out["weight"] = options.weight;
+  const nlohmann::json values = params.ToJson();
+  for (const auto& [key, value] : values.items()) {
+    out[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return out;
+}
+
+core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
+                   const core::ParamMap& params, Session& session, RunTracker* tracker) {
+  auto ctx = session.MakeContext(options.run);
+  data::ReadOptions read;
+  read.label = options.label;
+  read.label_policy = data::LabelPolicy::kRequired;
+  read.weight = options.weight;
+  read.ignore = options.ignore;
+  read.categorical = options.categorical;
+  KILN_RETURN_IF_ERROR(ApplyReadFlags(options.run.read, read));
+  KILN_ASSIGN_OR_RETURN(data::Dataset train, session.ReadData(options.data, read, *ctx));
+  if (tracker != nullptr) {
+    KILN_RETURN_IF_ERROR(tracker->RecordDataset(options.data, train, "train_data"));
+  }
+
+  std::optional<data::Dataset> valid;
+  if (!options.valid.empty()) {
+    data::ReadOptions valid_read = read;
+    for (const auto& field : train.schema().fields)
+      valid_read.column_types[field.name] = field.type;
+    KILN_ASSIGN_OR_RETURN(valid, session.ReadData(options.valid, valid_read, *ctx));
+    if (tracker != nullptr) {
+      KILN_RETURN_IF_ERROR(tracker->RecordDataset(options.valid, *valid, "valid_data"));
+    }
+    KILN_ASSIGN_OR_RETURN(InputCheck check,
+                          CheckInputSchema(train.schema(), *valid, options.valid));
+    for (const auto& warning : check.warnings) session.logger().Warn("{}", warning);
+    if (!check.unused_columns.empty()) {
+      session.logger().Warn("{}: ignoring {} that the training data does not have: {}",
+                            options.valid, Plural(check.unused_columns.size(), "column"),
+                            ListPreview(check.unused_columns));
+    }
+  }
+
+  KILN_ASSIGN_OR_RETURN(auto estimator, entry.factory.create(params));
+  ml::TrainInput input{data::DatasetView(train), std::nullopt};
+  if (valid) input.valid = data::DatasetView(*valid);
+  const auto start = std::chrono::steady_clock::now();
+  auto fitted = estimator->Fit(input, *ctx);
+  if (!fitted.ok()) {
+    core::Status status = fitted.status();
+    if (status.code() == core::StatusCode::kCancelled) return status;
+    return status.AddContext(fmt::format("while training {} on {}", entry.name, options.data));
+  }
+  std::unique_ptr<ml::Model> model = std::move(fitted).value();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // A Ctrl-C that arrives as training finishes still means "do not write a model".
+  KILN_RETURN_IF_ERROR(ctx->CheckCancelled("training"));
+
+  FillTrainingInfo(train, options, *ctx, seconds, model->mutable_info().training);
+  model->mutable_info().training.extra[kReadOptionsKey] =
+      RecordReadOptions(read, options.run.read.format);
+  KILN_RETURN_IF_ERROR(ml::SaveModel(*model, options.output));
+
+  auto& out = session.out();
+  out << fmt::format("trained {} on {} from {} in {} ({}, seed {})\n", entry.name, Shape(train),
+                     options.data, FormatSeconds(seconds),
+                     Plural(static_cast<size_t>(ctx->threads()), "thread"), ctx->seed());
+  out << "task: " << TaskLine(model->info().label) << '\n';
+  std::map<std::string, double> metrics{{"train_seconds", seconds}};
+  std::string metrics_json = "{}";
+  if (valid) {
+    auto evaluation = ReportValidation(*model, *valid, options, session, *ctx);
+    if (!evaluation.ok()) {
+      return core::Status(evaluation.status())
+          .AddContext(fmt::format("while evaluating on --valid {} (the model was saved to {})",
+                                  options.valid, options.output));
+    }
+    metrics_json = evaluation->ToJson().dump();
+    metrics.merge(MetricMap(*evaluation));
+  }
+  out << "model written to " << options.output << '\n';
+  if (tracker != nullptr) {
+    KILN_RETURN_IF_ERROR(tracker->LogMetrics(metrics));
+    const std::string name =
+        options.register_name.empty() ? ModelNameFromPath(options.output) : options.register_name;
+    KILN_ASSIGN_OR_RETURN(track::ModelVersionRecord version,
+                          tracker->RegisterModel(name, options.output, entry.name, metrics_json));
+    out << fmt::format("recorded run {} in project {}; registered model {}/{}\n", tracker->run_id(),
+                       session.project(), version.model, version.version);
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
 
 core::Status RunTrain(const TrainOptions& options, Session& session) {
   // Everything that can be checked cheaply is checked before the data is read.
@@ -129,69 +244,18 @@ core::Status RunTrain(const TrainOptions& options, Session& session) {
         entry->name, options.weight);
   }
 
-  auto ctx = session.MakeContext(options.run);
-  data::ReadOptions read;
-  read.label = options.label;
-  read.label_policy = data::LabelPolicy::kRequired;
-  read.weight = options.weight;
-  read.ignore = options.ignore;
-  read.categorical = options.categorical;
-  KILN_RETURN_IF_ERROR(ApplyReadFlags(options.run.read, read));
-  KILN_ASSIGN_OR_RETURN(data::Dataset train, session.ReadData(options.data, read, *ctx));
-
-  std::optional<data::Dataset> valid;
-  if (!options.valid.empty()) {
-    data::ReadOptions valid_read = read;
-    for (const auto& field : train.schema().fields)
-      valid_read.column_types[field.name] = field.type;
-    KILN_ASSIGN_OR_RETURN(valid, session.ReadData(options.valid, valid_read, *ctx));
-    KILN_ASSIGN_OR_RETURN(InputCheck check,
-                          CheckInputSchema(train.schema(), *valid, options.valid));
-    for (const auto& warning : check.warnings) session.logger().Warn("{}", warning);
-    if (!check.unused_columns.empty()) {
-      session.logger().Warn("{}: ignoring {} that the training data does not have: {}",
-                            options.valid, Plural(check.unused_columns.size(), "column"),
-                            ListPreview(check.unused_columns));
-    }
+  if (!options.register_name.empty()) {
+    KILN_RETURN_IF_ERROR(track::ValidateName("--register model", options.register_name));
   }
-
-  KILN_ASSIGN_OR_RETURN(auto estimator, entry->factory.create(params));
-  ml::TrainInput input{data::DatasetView(train), std::nullopt};
-  if (valid) input.valid = data::DatasetView(*valid);
-  const auto start = std::chrono::steady_clock::now();
-  auto fitted = estimator->Fit(input, *ctx);
-  if (!fitted.ok()) {
-    core::Status status = fitted.status();
-    if (status.code() == core::StatusCode::kCancelled) return status;
-    return status.AddContext(fmt::format("while training {} on {}", entry->name, options.data));
+  KILN_ASSIGN_OR_RETURN(
+      std::unique_ptr<RunTracker> tracker,
+      RunTracker::Start(session, options.track, "train", TrackedParams(options, params)));
+  core::Status status = Train(options, *entry, params, session, tracker.get());
+  if (tracker != nullptr) {
+    core::Status recorded = tracker->Finish(status);
+    if (status.ok() && !recorded.ok()) return recorded.AddContext("while recording the run");
   }
-  std::unique_ptr<ml::Model> model = std::move(fitted).value();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // A Ctrl-C that arrives as training finishes still means "do not write a model".
-  KILN_RETURN_IF_ERROR(ctx->CheckCancelled("training"));
-
-  FillTrainingInfo(train, options, *ctx, seconds, model->mutable_info().training);
-  model->mutable_info().training.extra[kReadOptionsKey] =
-      RecordReadOptions(read, options.run.read.format);
-  KILN_RETURN_IF_ERROR(ml::SaveModel(*model, options.output));
-
-  auto& out = session.out();
-  out << fmt::format("trained {} on {} from {} in {} ({}, seed {})\n", entry->name, Shape(train),
-                     options.data, FormatSeconds(seconds),
-                     Plural(static_cast<size_t>(ctx->threads()), "thread"), ctx->seed());
-  out << "task: " << TaskLine(model->info().label) << '\n';
-  if (valid) {
-    core::Status status = ReportValidation(*model, *valid, options, session, *ctx);
-    if (!status.ok()) {
-      return status.AddContext(
-          fmt::format("while evaluating on --valid {} (the model was saved "
-                      "to {})",
-                      options.valid, options.output));
-    }
-  }
-  out << "model written to " << options.output << '\n';
-  return core::Status::Ok();
+  return status;
 }
 
 }  // namespace kiln::cli

@@ -41,6 +41,11 @@ struct CliEnv {
   core::Logger* logger = nullptr;
   AlgorithmRegistrar register_algorithms;  // required
   DatasetReader read_dataset;              // required
+  // Where tracking lives: $KILN_HOME (blobs under artifacts/, the default SQLite store kiln.db)
+  // and $KILN_STORE (a store URI that overrides the default). RunCli fills both from the
+  // environment; an empty kiln_home disables tracking unless --store names a store.
+  std::string kiln_home;
+  std::string store_uri;
 };
 
 // Runs one command line. `args` excludes the program name. Returns the exit code.

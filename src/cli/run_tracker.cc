@@ -1,0 +1,225 @@
+#include "run_tracker.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "kiln/core/hash.h"
+#include "kiln/track/process_identity.h"
+
+namespace kiln::cli {
+namespace {
+
+std::string AbsolutePath(const std::string& path) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
+nlohmann::json ColumnStatsJson(const data::Column& column) {
+  nlohmann::json stats;
+  stats["name"] = column.name;
+  stats["type"] = std::string(data::ColumnTypeName(column.type));
+  const size_t n = column.size();
+  size_t missing = 0;
+  if (column.type == data::ColumnType::kCategorical) {
+    std::vector<uint8_t> seen(column.categories.size(), 0);
+    for (size_t r = 0; r < n; ++r) {
+      const int32_t code = column.codes[r];
+      if (code < 0) {
+        ++missing;
+      } else {
+        seen[static_cast<size_t>(code)] = 1;
+      }
+    }
+    size_t distinct = 0;
+    for (uint8_t s : seen) distinct += s;
+    stats["distinct"] = distinct;
+  } else {
+    double sum = 0, sum_sq = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t r = 0; r < n; ++r) {
+      const double v = column.values[r];
+      if (std::isnan(v)) {
+        ++missing;
+        continue;
+      }
+      sum += v;
+      sum_sq += v * v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    const size_t count = n - missing;
+    if (count > 0) {
+      const double mean = sum / static_cast<double>(count);
+      stats["mean"] = mean;
+      stats["std"] = std::sqrt(std::max(0.0, sum_sq / static_cast<double>(count) - mean * mean));
+      stats["min"] = lo;
+      stats["max"] = hi;
+    }
+  }
+  stats["count"] = n - missing;
+  stats["missing"] = missing;
+  return stats;
+}
+
+// Per-column statistics: every dense column (label included); for sparse data, the shape.
+std::string StatsJson(const data::Dataset& dataset) {
+  nlohmann::json columns = nlohmann::json::array();
+  if (dataset.is_sparse()) {
+    nlohmann::json sparse;
+    sparse["name"] = "(sparse features)";
+    sparse["type"] = "sparse";
+    sparse["nonzeros"] = dataset.csr().values.size();
+    sparse["columns"] = dataset.csr().num_cols;
+    columns.push_back(sparse);
+  } else {
+    for (const data::Column& column : dataset.columns()) columns.push_back(ColumnStatsJson(column));
+  }
+  if (dataset.label() != nullptr) columns.push_back(ColumnStatsJson(*dataset.label()));
+  return columns.dump();
+}
+
+std::string ContentHash(const std::string& path, const data::Dataset& dataset) {
+  if (dataset.source().content_hash != 0) return core::HexDigest(dataset.source().content_hash);
+  auto file = core::MappedFile::Open(path);
+  if (!file.ok()) return {};
+  return core::HexDigest(core::Hash64((*file)->data(), (*file)->size()));
+}
+
+}  // namespace
+
+void AddTrackOptions(CLI::App& command, TrackOptions& options) {
+  command.add_flag("--no-track", options.no_track,
+                   "Do not record this run in the store (see 'kiln runs')");
+  command
+      .add_option("--experiment", options.experiment,
+                  "Experiment the run is recorded under [default: default]")
+      ->type_name("NAME");
+}
+
+core::Result<std::unique_ptr<RunTracker>> RunTracker::Start(
+    Session& session, const TrackOptions& options, const std::string& kind,
+    const std::map<std::string, std::string>& params) {
+  if (options.no_track || !session.HasStore()) return std::unique_ptr<RunTracker>();
+  KILN_RETURN_IF_ERROR(track::ValidateName("experiment", options.experiment));
+  KILN_ASSIGN_OR_RETURN(track::MetaStore * store, session.Store());
+  KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId());
+  KILN_ASSIGN_OR_RETURN(track::ExperimentRecord experiment,
+                        store->projects().EnsureExperiment(project_id, options.experiment));
+  const track::ProcessIdentity self = track::CurrentProcess();
+  track::NewRun run;
+  run.experiment_id = experiment.id;
+  run.kind = kind;
+  run.command = session.command_line();
+  run.kiln_version = KILN_VERSION;
+  run.host = self.host;
+  run.pid = self.pid;
+  run.pid_start = self.start_ticks;
+  run.params = params;
+  KILN_ASSIGN_OR_RETURN(int64_t run_id, store->runs().Create(run));
+  return std::unique_ptr<RunTracker>(new RunTracker(session, *store, project_id, run_id));
+}
+
+RunTracker::~RunTracker() {
+  if (!finished_) {
+    (void)Finish(core::Internal("the command ended without reporting how the run went"));
+  }
+}
+
+core::Status RunTracker::RecordDataset(const std::string& path, const data::Dataset& dataset,
+                                       const std::string& relation) {
+  track::NewDatasetVersion version;
+  version.source_path = AbsolutePath(path);
+  version.name = version.source_path;
+  version.content_hash = ContentHash(path, dataset);
+  if (version.content_hash.empty()) return core::Status::Ok();  // in-memory data: nothing to pin
+  version.format = dataset.source().format;
+  version.size_bytes = static_cast<int64_t>(dataset.source().file_bytes);
+  version.num_rows = static_cast<int64_t>(dataset.num_rows());
+  version.num_columns = static_cast<int64_t>(dataset.num_features());
+  version.schema_json = dataset.schema().ToJson().dump();
+  version.stats_json = StatsJson(dataset);
+  KILN_ASSIGN_OR_RETURN(track::DatasetVersionRecord record,
+                        store_.datasets().Record(project_id_, version));
+  return store_.lineage().AddEdge(
+      {{track::kNodeDatasetVersion, record.id}, {track::kNodeRun, run_id_}, relation});
+}
+
+core::Status RunTracker::LogMetrics(const std::map<std::string, double>& metrics) {
+  std::vector<track::MetricPoint> points;
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (const auto& [key, value] : metrics) {
+    if (std::isfinite(value)) points.push_back({key, value, 0, now});
+  }
+  return store_.runs().LogMetrics(run_id_, points);
+}
+
+core::Result<track::ModelVersionRecord> RunTracker::RegisterModel(const std::string& name,
+                                                                  const std::string& model_path,
+                                                                  const std::string& algorithm,
+                                                                  const std::string& metrics_json) {
+  KILN_ASSIGN_OR_RETURN(track::ArtifactStore * artifacts, session_.Artifacts());
+  KILN_ASSIGN_OR_RETURN(track::BlobInfo blob, artifacts->PutFile(model_path));
+  KILN_RETURN_IF_ERROR(
+      store_.runs().AddArtifact(run_id_, {"model", blob.uri, static_cast<int64_t>(blob.size)}));
+  track::NewModelVersion version;
+  version.run_id = run_id_;
+  version.algorithm = algorithm;
+  version.artifact_uri = blob.uri;
+  version.metrics_json = metrics_json;
+  KILN_ASSIGN_OR_RETURN(track::ModelVersionRecord record,
+                        store_.registry().CreateVersion(project_id_, name, version));
+  KILN_RETURN_IF_ERROR(store_.lineage().AddEdge(
+      {{track::kNodeRun, run_id_}, {track::kNodeModelVersion, record.id}, "produced"}));
+  return record;
+}
+
+core::Status RunTracker::RecordInputModel(const std::string& model_path) {
+  KILN_ASSIGN_OR_RETURN(track::ArtifactStore * artifacts, session_.Artifacts());
+  KILN_ASSIGN_OR_RETURN(track::BlobInfo blob, artifacts->PutFile(model_path));
+  KILN_RETURN_IF_ERROR(store_.runs().AddArtifact(
+      run_id_, {"input_model", blob.uri, static_cast<int64_t>(blob.size)}));
+  KILN_ASSIGN_OR_RETURN(std::vector<track::ModelVersionRecord> versions,
+                        store_.registry().FindByArtifact(blob.uri));
+  for (const track::ModelVersionRecord& v : versions) {
+    KILN_RETURN_IF_ERROR(store_.lineage().AddEdge(
+        {{track::kNodeModelVersion, v.id}, {track::kNodeRun, run_id_}, "evaluated_by"}));
+  }
+  return core::Status::Ok();
+}
+
+core::Status RunTracker::Finish(const core::Status& result) {
+  finished_ = true;
+  if (result.ok()) return store_.runs().Finish(run_id_, track::kRunFinished);
+  const bool killed = result.code() == core::StatusCode::kCancelled;
+  return store_.runs().Finish(run_id_, killed ? track::kRunKilled : track::kRunFailed,
+                              result.ToString());
+}
+
+std::map<std::string, double> MetricMap(const ml::Evaluation& evaluation) {
+  std::map<std::string, double> out;
+  for (const auto& [key, value] : evaluation.metrics) {
+    if (std::isfinite(value)) out[key] = value;
+  }
+  return out;
+}
+
+std::string ModelNameFromPath(const std::string& path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  std::string name;
+  for (char c : stem) {
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+    name += ok ? c : '-';
+  }
+  while (!name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) == 0) name.erase(0, 1);
+  if (name.size() > 128) name.resize(128);
+  return name.empty() ? "model" : name;
+}
+
+}  // namespace kiln::cli
