@@ -101,11 +101,14 @@ start_server() {
     cat "$dir/initdb.log" >&2
     die "initdb failed for $data (output above)"
   }
+  # A unix socket path is limited to 107 bytes; clients here use TCP, so a deep DIR goes without.
+  local socket_dir=$dir
+  if ((${#dir} + 18 > 107)); then socket_dir=''; fi
   cat >>"$data/postgresql.conf" <<EOF
 
 # pg-test-server.sh: throwaway test data.
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$dir'
+unix_socket_directories = '$socket_dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
@@ -119,13 +122,14 @@ EOF
       -o "-p $port" >/dev/null 2>&1; then
       break
     fi
-    # Lost a race for the port, or a real failure: the log says which.
+    # Lost a race for the port, or a real failure: the log says which. Each try gets a fresh log.
     if ! grep -q "could not bind\|Address already in use" "$log" 2>/dev/null || [[ $attempt -eq 3 ]]; then
       echo "---- $log ----" >&2
       cat "$log" >&2 || true
       die "expected the server in $data to start within ${timeout}s on port $port, it did not" \
         "(server log above)"
     fi
+    mv "$log" "$log.$attempt"
   done
 
   local deadline=$((SECONDS + timeout))
