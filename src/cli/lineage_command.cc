@@ -17,7 +17,7 @@ constexpr const char* kLineageExamples = R"(Examples:
   kiln lineage bc
   kiln lineage bc/1 --upstream --depth 2
   kiln lineage run:1 --format json
-  kiln lineage dataset:data/breast_cancer/train.csv --downstream
+  kiln lineage dataset:1 --downstream
   kiln lineage bc --format dot
 
 ENTITY is a model (NAME for its latest version, NAME/VERSION, NAME@ALIAS), run:ID, or
