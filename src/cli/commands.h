@@ -3,6 +3,7 @@
 // (run.cc turns it into a message and an exit code). Private to src/cli.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -70,5 +71,63 @@ struct AlgorithmsOptions {
 };
 CLI::App* AddAlgorithmsCommand(CLI::App& app, AlgorithmsOptions& options);
 core::Status RunAlgorithms(const AlgorithmsOptions& options, Session& session);
+
+enum class RunsAction { kNone, kList, kShow, kCompare, kDelete };
+struct RunsOptions {
+  RunsAction action = RunsAction::kNone;
+  std::string experiment;
+  std::string status;
+  std::string kind;
+  std::vector<std::string> params;   // "key=value"
+  std::vector<std::string> metrics;  // "auc>0.8"
+  std::string order_by = "start";
+  bool asc = false;
+  bool desc = false;
+  int64_t limit = 100;
+  std::string page_token;
+  std::vector<std::string> ids;
+  bool json = false;
+};
+CLI::App* AddRunsCommand(CLI::App& app, RunsOptions& options);
+core::Status RunRuns(const RunsOptions& options, Session& session);
+
+enum class ModelsAction { kNone, kList, kShow, kAlias, kDelete };
+struct ModelsOptions {
+  ModelsAction action = ModelsAction::kNone;
+  std::string name;  // NAME, NAME/VERSION or NAME@ALIAS
+  std::string alias;
+  int64_t version = 0;
+  bool remove = false;  // alias --delete
+  bool json = false;
+};
+CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& options);
+core::Status RunModels(const ModelsOptions& options, Session& session);
+
+enum class DatasetsAction { kNone, kList, kShow };
+struct DatasetsOptions {
+  DatasetsAction action = DatasetsAction::kNone;
+  std::string dataset;  // version id or path or name
+  bool json = false;
+};
+CLI::App* AddDatasetsCommand(CLI::App& app, DatasetsOptions& options);
+core::Status RunDatasets(const DatasetsOptions& options, Session& session);
+
+struct LineageOptions {
+  std::string entity;
+  bool upstream = false;
+  bool downstream = false;
+  std::string format = "tree";
+  int depth = 32;
+};
+CLI::App* AddLineageCommand(CLI::App& app, LineageOptions& options);
+core::Status RunLineage(const LineageOptions& options, Session& session);
+
+struct GcOptions {
+  bool dry_run = false;
+  int64_t min_age_seconds = 3600;
+  bool json = false;
+};
+CLI::App* AddGcCommand(CLI::App& app, GcOptions& options);
+core::Status RunGc(const GcOptions& options, Session& session);
 
 }  // namespace kiln::cli

@@ -23,7 +23,14 @@ constexpr const char* kMainFooter = R"(Examples:
   kiln evaluate --model bc.kiln --data data/breast_cancer/test.csv
   kiln predict --model bc.kiln --data data/breast_cancer/test.csv --output predictions.csv
   kiln inspect bc.kiln
+  kiln runs list --order-by "metric.auc desc"
+  kiln models show bc
+  kiln lineage bc
+  kiln gc --dry-run
 
+Tracking: train and evaluate record runs, datasets, model versions and lineage in the store
+($KILN_HOME/kiln.db, or --store / $KILN_STORE) under --project; see runs, models, datasets,
+lineage and gc.
 Run 'kiln COMMAND --help' for a command's options. Exit codes: 0 success, 1 internal error,
 2 usage or bad parameter, 3 not found, 4 bad data, 5 i/o error, 6 bad model file,
 7 limit exceeded, 8 not implemented, 130 interrupted.)";
@@ -48,11 +55,21 @@ struct Commands {
   EvaluateOptions evaluate;
   InspectOptions inspect;
   AlgorithmsOptions algorithms;
+  RunsOptions runs;
+  ModelsOptions models;
+  DatasetsOptions datasets;
+  LineageOptions lineage;
+  GcOptions gc;
   CLI::App* train_cmd = nullptr;
   CLI::App* predict_cmd = nullptr;
   CLI::App* evaluate_cmd = nullptr;
   CLI::App* inspect_cmd = nullptr;
   CLI::App* algorithms_cmd = nullptr;
+  CLI::App* runs_cmd = nullptr;
+  CLI::App* models_cmd = nullptr;
+  CLI::App* datasets_cmd = nullptr;
+  CLI::App* lineage_cmd = nullptr;
+  CLI::App* gc_cmd = nullptr;
 };
 
 constexpr size_t kHelpWidth = 100;
@@ -93,6 +110,11 @@ void Declare(CLI::App& app, Commands& c) {
   c.evaluate_cmd = AddEvaluateCommand(app, c.evaluate);
   c.inspect_cmd = AddInspectCommand(app, c.inspect);
   c.algorithms_cmd = AddAlgorithmsCommand(app, c.algorithms);
+  c.runs_cmd = AddRunsCommand(app, c.runs);
+  c.models_cmd = AddModelsCommand(app, c.models);
+  c.datasets_cmd = AddDatasetsCommand(app, c.datasets);
+  c.lineage_cmd = AddLineageCommand(app, c.lineage);
+  c.gc_cmd = AddGcCommand(app, c.gc);
   WrapDescriptions(app);
 }
 
@@ -102,6 +124,11 @@ core::Status Dispatch(Commands& c, Session& session) {
   if (c.evaluate_cmd->parsed()) return RunEvaluate(c.evaluate, session);
   if (c.inspect_cmd->parsed()) return RunInspect(c.inspect, session);
   if (c.algorithms_cmd->parsed()) return RunAlgorithms(c.algorithms, session);
+  if (c.runs_cmd->parsed()) return RunRuns(c.runs, session);
+  if (c.models_cmd->parsed()) return RunModels(c.models, session);
+  if (c.datasets_cmd->parsed()) return RunDatasets(c.datasets, session);
+  if (c.lineage_cmd->parsed()) return RunLineage(c.lineage, session);
+  if (c.gc_cmd->parsed()) return RunGc(c.gc, session);
   return core::Internal("no command was selected");
 }
 

@@ -41,6 +41,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   std::ostream& out() { return *env_.out; }
+  // Notes beside the output (such as the next page of a --json listing).
+  std::ostream& err() { return *env_.err; }
   core::Logger& logger() { return *logger_; }
   bool quiet() const { return global_.quiet; }
 

@@ -22,7 +22,8 @@ SOURCE = os.environ.get("KILN_SOURCE_DIR", os.path.dirname(os.path.dirname(os.pa
     os.path.abspath(__file__)))))
 KILN = os.path.abspath(os.environ.get("KILN_BIN", os.path.join(SOURCE, "build", "bin", "kiln")))
 DATA = os.path.abspath(os.environ.get("KILN_DATA_DIR", os.path.join(SOURCE, "data")))
-COMMANDS = ["algorithms", "train", "evaluate", "predict", "inspect"]
+COMMANDS = ["algorithms", "train", "evaluate", "predict", "inspect", "runs", "datasets", "lineage",
+            "models", "gc"]
 INPUT_FLAGS = {"--data", "--valid", "--model"}
 
 
