@@ -4,7 +4,9 @@
 # evaluate on the held-out test split, write predictions and inspect the model.
 #
 # Usage: scripts/demo.sh BIN DATA_DIR        (make demo runs: scripts/demo.sh build/bin/kiln data)
-# Outputs go to $KILN_DEMO_OUT (default out/demo/); running it again overwrites them.
+# Outputs go to $KILN_DEMO_OUT (default out/demo/); running it again overwrites them. Runs,
+# datasets, models and lineage are recorded in a fresh store under $KILN_DEMO_OUT/home (the
+# demo's own KILN_HOME, so your ~/.kiln is left alone).
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -28,6 +30,9 @@ for set in wa_churn breast_cancer; do
   done
 done
 mkdir -p "$out"
+rm -rf "$out/home"
+export KILN_HOME=$out/home
+unset KILN_STORE
 
 if [[ -t 1 ]]; then bold=$'\033[1m' reset=$'\033[0m'; else bold='' reset=''; fi
 # step TITLE COMMAND...: prints the title and the command, then runs it (failing the demo if it
@@ -62,6 +67,20 @@ step "Predict the test split" \
   "$kiln" predict --model "$out/breast_cancer.kiln" --data "$data/breast_cancer/test.csv" \
   --output "$out/breast_cancer_predictions.csv"
 
+# Everything above was tracked with no extra flags.
+step "Train again with a stronger penalty, registered as a new version of 'churn'" \
+  "$kiln" train --algo logistic_regression --data "$data/wa_churn/train.csv" --label churn \
+  --valid "$data/wa_churn/test.csv" -p l2=0.01 --register churn --experiment churn-l2 \
+  --output "$out/churn_l2.kiln"
+step "Runs recorded so far, best validation AUC first" \
+  "$kiln" runs list --order-by "metric.auc desc"
+step "Compare the two churn training runs" "$kiln" runs compare 1 5
+step "Point the 'production' alias at churn version 1" "$kiln" models alias churn production 1
+step "The churn model's versions and aliases" "$kiln" models show churn
+step "Where churn@production came from and what used it" "$kiln" lineage churn@production
+step "Datasets recorded (content-hashed versions with per-column statistics)" \
+  "$kiln" datasets list
+
 rows=$(($(wc -l < "$out/churn_predictions.csv") - 1))
 cat <<SUMMARY
 
@@ -70,5 +89,7 @@ Demo finished.
   churn predictions:    $out/churn_predictions.csv ($rows rows)
   breast cancer model:  $out/breast_cancer.kiln
   breast cancer preds:  $out/breast_cancer_predictions.csv
+  tracking store:       $out/home/kiln.db
 Try: $kiln inspect $out/churn.kiln --json
+     KILN_HOME=$out/home $kiln runs show 1
 SUMMARY

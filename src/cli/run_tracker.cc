@@ -106,7 +106,7 @@ core::Result<std::unique_ptr<RunTracker>> RunTracker::Start(
   if (options.no_track || !session.HasStore()) return std::unique_ptr<RunTracker>();
   KILN_RETURN_IF_ERROR(track::ValidateName("experiment", options.experiment));
   KILN_ASSIGN_OR_RETURN(track::MetaStore * store, session.Store());
-  KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId());
+  KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId(/*create=*/true));
   KILN_ASSIGN_OR_RETURN(track::ExperimentRecord experiment,
                         store->projects().EnsureExperiment(project_id, options.experiment));
   const track::ProcessIdentity self = track::CurrentProcess();

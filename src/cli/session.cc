@@ -71,10 +71,14 @@ core::Result<track::MetaStore*> Session::Store() {
   return store_.get();
 }
 
-core::Result<int64_t> Session::ProjectId() {
+core::Result<int64_t> Session::ProjectId(bool create) {
   if (project_id_) return *project_id_;
   KILN_ASSIGN_OR_RETURN(track::MetaStore * store, Store());
-  KILN_ASSIGN_OR_RETURN(track::ProjectRecord project, store->projects().Ensure(global_.project));
+  KILN_RETURN_IF_ERROR(track::ValidateName("project", global_.project));
+  const bool ensure = create || global_.project == track::kDefaultProject;
+  KILN_ASSIGN_OR_RETURN(
+      track::ProjectRecord project,
+      ensure ? store->projects().Ensure(global_.project) : store->projects().Find(global_.project));
   project_id_ = project.id;
   return project.id;
 }

@@ -58,8 +58,10 @@ class Session {
   bool HasStore() const {
     return !global_.store.empty() || !env_.store_uri.empty() || !env_.kiln_home.empty();
   }
-  // The --project's id in the store, created on first use.
-  core::Result<int64_t> ProjectId();
+  // The --project's id in the store. Commands that record (train, evaluate) create the project;
+  // commands that read get kNotFound, listing the projects, for one that does not exist (the
+  // `default` project always exists).
+  core::Result<int64_t> ProjectId(bool create = false);
   const std::string& project() const { return global_.project; }
   // The blob store next to the MetaStore ($KILN_HOME/artifacts).
   core::Result<track::ArtifactStore*> Artifacts();

@@ -226,6 +226,12 @@ class Tracking(unittest.TestCase):
         self.assertEqual(self.json("models", "list", "--json"), [])
         r = self.fails(3, "runs", "show", "1")
         self.assertIn("--project dev", r.stderr)
+        # Reading a project that does not exist is an error naming the ones that do; it does
+        # not create it.
+        r = self.fails(3, "runs", "list", "--project", "typo")
+        self.assertIn("no project 'typo'", r.stderr)
+        self.assertIn("default, dev", r.stderr)
+        self.fails(2, "runs", "list", "--project", "bad name")
 
     def test_no_track_records_nothing(self):
         self.train("0.1", "--no-track")
