@@ -32,7 +32,8 @@ CREATE TABLE runs (
   message TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX runs_by_experiment ON runs (experiment_id, id);
-CREATE INDEX runs_by_status ON runs (status, host);
+-- Runs still going, by host: what a new kiln process checks for abandoned runs on every open.
+CREATE INDEX runs_running ON runs (host) WHERE status = 'running';
 
 CREATE TABLE run_params (
   run_id BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -40,7 +41,7 @@ CREATE TABLE run_params (
   value TEXT NOT NULL,
   PRIMARY KEY (run_id, key)
 );
-CREATE INDEX run_params_by_key ON run_params (key, value);
+CREATE INDEX run_params_by_key ON run_params (key, value, run_id);
 
 CREATE TABLE run_tags (
   run_id BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -68,7 +69,7 @@ CREATE TABLE latest_metrics (
   time_ms BIGINT NOT NULL,
   PRIMARY KEY (run_id, key)
 );
-CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
+CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value, run_id);
 
 CREATE TABLE run_artifacts (
   run_id BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

@@ -222,18 +222,14 @@ Result<RunPage> RunRepo::List(const RunQuery& query) {
     return core::InvalidArgument("--limit must be between 1 and 10000, got {}", query.limit);
   }
   KILN_ASSIGN_OR_RETURN(int64_t offset, ParsePageToken(query.page_token));
-  std::vector<SqlValue> params;
-  std::string join;
-  std::string order;
   const char* dir = query.descending ? "DESC" : "ASC";
+  // The order key: a metric or param (runs without it come last), or a run column.
+  std::string key_table, key;
+  std::string order;
   if (query.order_by.starts_with("metric.") || query.order_by.starts_with("param.")) {
-    const bool metric = query.order_by.starts_with("metric.");
-    const std::string key = query.order_by.substr(query.order_by.find('.') + 1);
+    key_table = query.order_by.starts_with("metric.") ? "latest_metrics" : "run_params";
+    key = query.order_by.substr(query.order_by.find('.') + 1);
     if (key.empty()) return core::InvalidArgument("--order-by {} names no key", query.order_by);
-    join = fmt::format(" LEFT JOIN {} o ON o.run_id = r.id AND o.key = ?",
-                       metric ? "latest_metrics" : "run_params");
-    params.emplace_back(key);
-    order = fmt::format("(o.value IS NULL), o.value {}, r.id {}", dir, dir);
   } else if (query.order_by == "start" || query.order_by == "id") {
     order = fmt::format("r.id {}", dir);  // ids grow with start time
   } else if (query.order_by == "end") {
@@ -243,26 +239,28 @@ Result<RunPage> RunRepo::List(const RunQuery& query) {
         "invalid --order-by '{}': expected start, end, id, metric.NAME or param.NAME",
         query.order_by);
   }
-  std::string where = " WHERE e.project_id = ?";
-  params.emplace_back(query.project_id);
+
+  // The filters, as SQL conditions on r (runs) and e (experiments) with bound values.
+  std::string where = "e.project_id = ?";
+  std::vector<SqlValue> filter_params{query.project_id};
   if (query.experiment_id) {
     where += " AND r.experiment_id = ?";
-    params.emplace_back(*query.experiment_id);
+    filter_params.emplace_back(*query.experiment_id);
   }
   if (query.status) {
     where += " AND r.status = ?";
-    params.emplace_back(*query.status);
+    filter_params.emplace_back(*query.status);
   }
   if (query.kind) {
     where += " AND r.kind = ?";
-    params.emplace_back(*query.kind);
+    filter_params.emplace_back(*query.kind);
   }
-  for (const auto& [key, value] : query.params) {
+  for (const auto& [param, value] : query.params) {
     where +=
         " AND EXISTS (SELECT 1 FROM run_params f WHERE f.run_id = r.id AND f.key = ? AND "
         "f.value = ?)";
-    params.emplace_back(key);
-    params.emplace_back(value);
+    filter_params.emplace_back(param);
+    filter_params.emplace_back(value);
   }
   for (const MetricFilter& m : query.metrics) {
     static constexpr std::string_view kOps[] = {"<", "<=", ">", ">=", "=", "!="};
@@ -274,20 +272,62 @@ Result<RunPage> RunRepo::List(const RunQuery& query) {
         " AND EXISTS (SELECT 1 FROM latest_metrics f WHERE f.run_id = r.id AND f.key = ? AND "
         "f.value {} ?)",
         m.op);
-    params.emplace_back(m.key);
-    params.emplace_back(m.value);
+    filter_params.emplace_back(m.key);
+    filter_params.emplace_back(m.value);
   }
-  params.emplace_back(query.limit + 1);
-  params.emplace_back(offset);
-  const std::string sql = fmt::format(
-      "SELECT {} FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN projects p ON "
-      "p.id = e.project_id{}{} ORDER BY {} LIMIT ? OFFSET ?",
-      kRunColumns, join, where, order);
-  KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query(sql, params));
+  const std::string joins =
+      " JOIN experiments e ON e.id = r.experiment_id JOIN projects p ON p.id = e.project_id";
+  const int64_t want = query.limit + 1;  // one more than a page tells whether another follows
+  auto run_query = [&](const std::string& sql, std::vector<SqlValue> params, int64_t limit,
+                       int64_t skip, std::vector<RunRecord>& out) -> Status {
+    params.emplace_back(limit);
+    params.emplace_back(skip);
+    KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query(sql, params));
+    for (const SqlRow& row : rows) out.push_back(ToRun(row));
+    return Status::Ok();
+  };
+
   RunPage page;
-  for (const SqlRow& row : rows) page.runs.push_back(ToRun(row));
+  if (key.empty()) {
+    KILN_RETURN_IF_ERROR(run_query(fmt::format("SELECT {} FROM runs r{} WHERE {} ORDER BY {} "
+                                               "LIMIT ? OFFSET ?",
+                                               kRunColumns, joins, where, order),
+                                   filter_params, want, offset, page.runs));
+  } else {
+    // Runs that have the key, walked in the order of the (key, value, run_id) index so the first
+    // page reads about a page of rows however many runs there are (CROSS JOIN keeps SQLite's
+    // planner on that index; PostgreSQL treats it as an inner join).
+    std::vector<SqlValue> params{key};
+    params.insert(params.end(), filter_params.begin(), filter_params.end());
+    KILN_RETURN_IF_ERROR(run_query(
+        fmt::format("SELECT {} FROM {} o CROSS JOIN runs r{} WHERE r.id = o.run_id AND o.key = ? "
+                    "AND {} ORDER BY o.value {}, o.run_id {} LIMIT ? OFFSET ?",
+                    kRunColumns, key_table, joins, where, dir, dir),
+        params, want, offset, page.runs));
+    if (static_cast<int64_t>(page.runs.size()) < want) {
+      // Then the runs without it, newest first (in either direction: they come last).
+      int64_t with_key = offset + static_cast<int64_t>(page.runs.size());
+      if (page.runs.empty() && offset > 0) {
+        KILN_ASSIGN_OR_RETURN(
+            SqlRows count,
+            db_.Query(fmt::format("SELECT COUNT(*) FROM {} o CROSS JOIN runs r{} WHERE r.id = "
+                                  "o.run_id AND o.key = ? AND {}",
+                                  key_table, joins, where),
+                      params));
+        with_key = count.at(0).Int(0);
+      }
+      std::vector<SqlValue> rest = filter_params;
+      rest.emplace_back(key);
+      KILN_RETURN_IF_ERROR(run_query(
+          fmt::format("SELECT {} FROM runs r{} WHERE {} AND NOT EXISTS (SELECT 1 FROM {} o WHERE "
+                      "o.run_id = r.id AND o.key = ?) ORDER BY r.id DESC LIMIT ? OFFSET ?",
+                      kRunColumns, joins, where, key_table),
+          rest, want - static_cast<int64_t>(page.runs.size()),
+          std::max<int64_t>(0, offset - with_key), page.runs));
+    }
+  }
   if (static_cast<int64_t>(page.runs.size()) > query.limit) {
-    page.runs.pop_back();
+    page.runs.resize(static_cast<size_t>(query.limit));
     page.next_page_token = fmt::format("o:{}", offset + query.limit);
   }
   KILN_RETURN_IF_ERROR(FillDetails(page.runs, /*artifacts=*/false));
@@ -317,9 +357,10 @@ Status RunRepo::Delete(int64_t run_id) {
 Result<int64_t> RunRepo::MarkAbandoned(const std::string& host,
                                        const std::function<bool(int64_t, int64_t)>& alive) {
   KILN_ASSIGN_OR_RETURN(SqlRows rows,
-                        db_.Query("SELECT id, pid, pid_start FROM runs WHERE status = ? AND "
-                                  "host = ?",
-                                  {std::string(kRunRunning), host}));
+                        // The literal status matches the partial index runs_running.
+                        db_.Query("SELECT id, pid, pid_start FROM runs WHERE status = 'running' "
+                                  "AND host = ?",
+                                  {host}));
   int64_t marked = 0;
   for (const SqlRow& row : rows) {
     if (alive(row.Int(1), row.Int(2))) continue;

@@ -1,4 +1,5 @@
 // The MetaStore suite, run on both dialects (SQLite file, PostgreSQL on loopback).
+#include <algorithm>
 #include <thread>
 
 #include "../../../src/track/migrations.h"
@@ -175,6 +176,50 @@ TEST_P(MetaStoreTest, ListFiltersOrdersAndPages) {
   EXPECT_FALSE(ParseMetricFilter("auc").ok());
   EXPECT_FALSE(ParseMetricFilter("auc>x").ok());
   EXPECT_FALSE(ParseMetricFilter(">0.5").ok());
+}
+
+TEST_P(MetaStoreTest, PagesCrossFromRunsWithTheKeyToRunsWithout) {
+  const int64_t project = Project();
+  const int64_t exp = Experiment(project);
+  std::vector<int64_t> with, without;
+  for (int i = 0; i < 10; ++i) {
+    const int64_t run = NewRunIn(exp, {{"l2", std::to_string(i)}});
+    if (i % 2 == 0) {
+      std::vector<MetricPoint> m{{"auc", 0.1 * i, 0, 0}};
+      ASSERT_TRUE(store_->runs().LogMetrics(run, m).ok());
+      with.push_back(run);
+    } else {
+      without.push_back(run);
+    }
+  }
+  for (bool descending : {true, false}) {
+    RunQuery q;
+    q.project_id = project;
+    q.order_by = "metric.auc";
+    q.descending = descending;
+    q.limit = 3;
+    std::vector<int64_t> seen;
+    for (int page = 0; page < 10; ++page) {
+      auto result = store_->runs().List(q);
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+      for (const RunRecord& r : result->runs) seen.push_back(r.id);
+      if (result->next_page_token.empty()) break;
+      q.page_token = result->next_page_token;
+    }
+    std::vector<int64_t> expected = with;
+    if (descending) std::reverse(expected.begin(), expected.end());
+    expected.insert(expected.end(), without.rbegin(), without.rend());  // newest first, last
+    EXPECT_EQ(seen, expected) << (descending ? "desc" : "asc");
+  }
+  // A page past the end is empty, not an error.
+  RunQuery past;
+  past.project_id = project;
+  past.order_by = "metric.auc";
+  past.page_token = "o:50";
+  auto empty = store_->runs().List(past);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->runs.empty());
+  EXPECT_TRUE(empty->next_page_token.empty());
 }
 
 TEST_P(MetaStoreTest, DeleteRunRemovesItsRecordsButKeepsModels) {
