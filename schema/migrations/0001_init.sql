@@ -1,7 +1,15 @@
 -- Kiln MetaStore, version 1: projects, experiments, runs (params, tags, metric series,
 -- artifacts), dataset versions, the model registry with aliases, deployments and lineage.
--- One file for both dialects: ${ID} is the dialect's auto-increment primary key. Times are
--- milliseconds since the Unix epoch (UTC).
+-- One file for both dialects: ${ID} is the dialect's auto-increment primary key (ids are never
+-- reused, even after a delete). Times are milliseconds since the Unix epoch (UTC).
+
+-- The store's identity (one row): artifacts of this store live under
+-- $KILN_HOME/artifacts/<store_id>, so garbage collection never sees another store's blobs.
+CREATE TABLE kiln_store (
+  singleton BIGINT PRIMARY KEY CHECK (singleton = 1),
+  store_id TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
 
 CREATE TABLE projects (
   id ${ID},
@@ -112,6 +120,7 @@ CREATE TABLE models (
   project_id BIGINT NOT NULL REFERENCES projects (id),
   name TEXT NOT NULL,
   description TEXT NOT NULL DEFAULT '',
+  last_version BIGINT NOT NULL DEFAULT 0,  -- version numbers are never reused after a delete
   created_ms BIGINT NOT NULL,
   updated_ms BIGINT NOT NULL,
   UNIQUE (project_id, name)

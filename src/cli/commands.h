@@ -122,12 +122,13 @@ struct LineageOptions {
 CLI::App* AddLineageCommand(CLI::App& app, LineageOptions& options);
 core::Status RunLineage(const LineageOptions& options, Session& session);
 
-struct GcOptions {
+struct GcCommandOptions {
   bool dry_run = false;
+  bool force = false;  // allow --min-age below 60 s
   int64_t min_age_seconds = 3600;
   bool json = false;
 };
-CLI::App* AddGcCommand(CLI::App& app, GcOptions& options);
-core::Status RunGc(const GcOptions& options, Session& session);
+CLI::App* AddGcCommand(CLI::App& app, GcCommandOptions& options);
+core::Status RunGc(const GcCommandOptions& options, Session& session);
 
 }  // namespace kiln::cli

@@ -57,7 +57,7 @@ core::Status List(const DatasetsOptions& o, Session& session) {
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& v : versions) list.push_back(VersionJson(v, false));
-    session.out() << list.dump(2) << '\n';
+    session.out() << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   if (versions.empty()) {
@@ -135,7 +135,7 @@ core::Status Show(const DatasetsOptions& o, Session& session) {
     j["versions"] = nlohmann::json::array();
     for (const auto& v : versions) j["versions"].push_back(VersionJson(v, false));
     j["used_by"] = runs;
-    session.out() << j.dump(2) << '\n';
+    session.out() << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   const nlohmann::json schema = ParsedOrNull(version.schema_json);

@@ -142,7 +142,7 @@ core::Status RunLineage(const LineageOptions& options, Session& session) {
                             {"dst", {{"kind", dst.kind}, {"id", dst.id}}},
                             {"relation", relation}});
     }
-    out << j.dump(2) << '\n';
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   out << "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";

@@ -56,7 +56,7 @@ core::Status List(const ModelsOptions& o, Session& session) {
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& model : models) list.push_back(ModelJson(model));
-    session.out() << list.dump(2) << '\n';
+    session.out() << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   if (models.empty()) {
@@ -81,7 +81,9 @@ core::Status ShowVersion(const ModelsOptions& o, Session& session, track::MetaSt
   KILN_ASSIGN_OR_RETURN(track::ModelVersionRecord version,
                         store.registry().Resolve(project_id, o.name));
   if (o.json) {
-    session.out() << ModelVersionJson(version).dump(2) << '\n';
+    session.out() << ModelVersionJson(version).dump(2, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace)
+                  << '\n';
     return core::Status::Ok();
   }
   std::vector<std::vector<std::string>> rows = {
@@ -108,7 +110,7 @@ core::Status Show(const ModelsOptions& o, Session& session) {
     nlohmann::json j = ModelJson(model);
     j["versions"] = nlohmann::json::array();
     for (const auto& v : model.versions) j["versions"].push_back(ModelVersionJson(v));
-    session.out() << j.dump(2) << '\n';
+    session.out() << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   auto& out = session.out();

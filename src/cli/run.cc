@@ -10,6 +10,7 @@
 #include "kiln/cli/cli.h"
 #include "kiln/cli/format.h"
 #include "kiln/core/error_code.h"
+#include "kiln/track/sql_connection.h"
 
 namespace kiln::cli {
 namespace {
@@ -59,7 +60,7 @@ struct Commands {
   ModelsOptions models;
   DatasetsOptions datasets;
   LineageOptions lineage;
-  GcOptions gc;
+  GcCommandOptions gc;
   CLI::App* train_cmd = nullptr;
   CLI::App* predict_cmd = nullptr;
   CLI::App* evaluate_cmd = nullptr;
@@ -174,8 +175,14 @@ int Run(const std::vector<std::string>& args, const CliEnv& env) {
   }
 
   try {
+    // The command line as recorded with a run: a store URI's password is left out.
     std::string command_line = "kiln";
-    for (const std::string& arg : args) command_line += " " + arg;
+    for (const std::string& arg : args) {
+      command_line +=
+          " " + (arg.find("://") != std::string::npos || arg.find("password=") != std::string::npos
+                     ? track::RedactPassword(arg)
+                     : arg);
+    }
     Session session(env, c.global, command_line);
     core::Status status = Dispatch(c, session);
     out.flush();

@@ -79,7 +79,7 @@ std::string StatsJson(const data::Dataset& dataset) {
     for (const data::Column& column : dataset.columns()) columns.push_back(ColumnStatsJson(column));
   }
   if (dataset.label() != nullptr) columns.push_back(ColumnStatsJson(*dataset.label()));
-  return columns.dump();
+  return columns.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string ContentHash(const std::string& path, const data::Dataset& dataset) {
@@ -105,6 +105,7 @@ core::Result<std::unique_ptr<RunTracker>> RunTracker::Start(
     const std::map<std::string, std::string>& params) {
   if (options.no_track || !session.HasStore()) return std::unique_ptr<RunTracker>();
   KILN_RETURN_IF_ERROR(track::ValidateName("experiment", options.experiment));
+  session.AllowCreatingStore();
   KILN_ASSIGN_OR_RETURN(track::MetaStore * store, session.Store());
   KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId(/*create=*/true));
   KILN_ASSIGN_OR_RETURN(track::ExperimentRecord experiment,
@@ -140,7 +141,8 @@ core::Status RunTracker::RecordDataset(const std::string& path, const data::Data
   version.size_bytes = static_cast<int64_t>(dataset.source().file_bytes);
   version.num_rows = static_cast<int64_t>(dataset.num_rows());
   version.num_columns = static_cast<int64_t>(dataset.num_features());
-  version.schema_json = dataset.schema().ToJson().dump();
+  version.schema_json =
+      dataset.schema().ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   version.stats_json = StatsJson(dataset);
   KILN_ASSIGN_OR_RETURN(track::DatasetVersionRecord record,
                         store_.datasets().Record(project_id_, version));
@@ -209,7 +211,7 @@ std::map<std::string, double> MetricMap(const ml::Evaluation& evaluation) {
   return out;
 }
 
-std::string ModelNameFromPath(const std::string& path) {
+core::Result<std::string> ModelNameFromPath(const std::string& path) {
   std::string stem = std::filesystem::path(path).stem().string();
   std::string name;
   for (char c : stem) {
@@ -219,7 +221,17 @@ std::string ModelNameFromPath(const std::string& path) {
   }
   while (!name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) == 0) name.erase(0, 1);
   if (name.size() > 128) name.resize(128);
-  return name.empty() ? "model" : name;
+  size_t letters = 0;
+  for (char c : name) letters += std::isalnum(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
+  // A name that is mostly replaced characters (e.g. from a non-ASCII file name) would make
+  // unrelated models versions of one another: ask for a name instead.
+  if (letters == 0 || letters * 2 < stem.size()) {
+    return core::InvalidArgument(
+        "cannot make a model name from the output file '{}': expected letters, digits, '.', '_' "
+        "or '-'; name the model with --register NAME (or pass --no-track)",
+        path);
+  }
+  return name;
 }
 
 }  // namespace kiln::cli

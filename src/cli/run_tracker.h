@@ -68,7 +68,8 @@ class RunTracker {
 
 // The metrics of an evaluation as name -> value (undefined metrics left out).
 std::map<std::string, double> MetricMap(const ml::Evaluation& evaluation);
-// A registry name from a model file name: "out/churn v2.kiln" -> "churn-v2".
-std::string ModelNameFromPath(const std::string& path);
+// A registry name from a model file name: "out/churn v2.kiln" -> "churn-v2"; kInvalidArgument
+// asking for --register when the name has too few usable characters ("模型.kiln").
+core::Result<std::string> ModelNameFromPath(const std::string& path);
 
 }  // namespace kiln::cli

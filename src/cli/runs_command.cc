@@ -111,7 +111,7 @@ core::Status List(const RunsOptions& o, Session& session) {
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& run : page.runs) list.push_back(RunJson(run));
-    session.out() << list.dump(2) << '\n';
+    session.out() << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     session.err() << more;
     return core::Status::Ok();
   }
@@ -178,7 +178,7 @@ core::Status Show(const RunsOptions& o, Session& session) {
     nlohmann::json j = RunJson(run, true);
     j["inputs"] = inputs;
     j["outputs"] = outputs;
-    out << j.dump(2) << '\n';
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   std::vector<std::vector<std::string>> fields = {
@@ -248,7 +248,7 @@ core::Status Compare(const RunsOptions& o, Session& session) {
     j["runs"] = nlohmann::json::array();
     for (const auto& run : runs) j["runs"].push_back(RunJson(run));
     j["differing_params"] = differing;
-    session.out() << j.dump(2) << '\n';
+    session.out() << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return core::Status::Ok();
   }
   std::vector<std::string> header = {"", ""};

@@ -57,8 +57,22 @@ core::Result<track::MetaStore*> Session::Store() {
         "$KILN_HOME/kiln.db)");
   }
   const std::string uri = track::ResolveStoreUri(global_.store, env_.store_uri, env_.kiln_home);
+  const std::string shown = track::RedactPassword(uri);
+  // A store named explicitly must exist for commands that only read (a typo should not create
+  // an empty store); the default store is created on first use.
+  if (!create_store_ && (!global_.store.empty() || !env_.store_uri.empty())) {
+    KILN_ASSIGN_OR_RETURN(track::StoreLocation location, track::ParseStoreUri(uri));
+    if (location.dialect == track::Dialect::kSqlite && !core::FileExists(location.target)) {
+      return core::NotFound(
+          "no store at {}: expected an existing SQLite file (check --store / "
+          "$KILN_STORE; 'kiln train' creates a store)",
+          location.target);
+    }
+  }
   auto store = track::MetaStore::Open(uri);
-  if (!store.ok()) return core::Status(store.status()).AddContext("while opening the store " + uri);
+  if (!store.ok()) {
+    return core::Status(store.status()).AddContext("while opening the store " + shown);
+  }
   // A run whose process died (crash, kill -9) cannot mark itself; the next kiln on the host does.
   const track::ProcessIdentity self = track::CurrentProcess();
   auto marked = (*store)->runs().MarkAbandoned(self.host, track::IsProcessAlive);
@@ -88,7 +102,9 @@ core::Result<track::ArtifactStore*> Session::Artifacts() {
     if (env_.kiln_home.empty()) {
       return core::FailedPrecondition("no artifact store: $KILN_HOME is not set");
     }
-    artifacts_ = std::make_unique<track::ArtifactStore>(env_.kiln_home + "/artifacts");
+    KILN_ASSIGN_OR_RETURN(track::MetaStore * store, Store());
+    artifacts_ =
+        std::make_unique<track::ArtifactStore>(env_.kiln_home + "/artifacts/" + store->store_id());
   }
   return artifacts_.get();
 }

@@ -53,6 +53,9 @@ class Session {
   // The MetaStore, opened (and migrated) on first use. Runs left "running" by a process of this
   // host that has died are marked failed on opening.
   core::Result<track::MetaStore*> Store();
+  // Commands that record (train, evaluate) call this before Store(): they may create the store
+  // named by --store / $KILN_STORE; other commands get kNotFound for a store that is missing.
+  void AllowCreatingStore() { create_store_ = true; }
   // False when neither --store, $KILN_STORE nor $KILN_HOME is set (in-process tests): then
   // train and evaluate run untracked.
   bool HasStore() const {
@@ -63,7 +66,8 @@ class Session {
   // `default` project always exists).
   core::Result<int64_t> ProjectId(bool create = false);
   const std::string& project() const { return global_.project; }
-  // The blob store next to the MetaStore ($KILN_HOME/artifacts).
+  // This store's blobs: $KILN_HOME/artifacts/<store id> (each store has its own, so garbage
+  // collection of one store never deletes another's blobs).
   core::Result<track::ArtifactStore*> Artifacts();
   // The command line as typed ("kiln train --algo ...").
   const std::string& command_line() const { return command_line_; }
@@ -81,6 +85,7 @@ class Session {
   core::CancellationToken own_cancel_;
   std::unique_ptr<ml::AlgorithmRegistry> registry_;
   std::unique_ptr<track::MetaStore> store_;
+  bool create_store_ = false;
   std::optional<int64_t> project_id_;
   std::unique_ptr<track::ArtifactStore> artifacts_;
 };

@@ -211,14 +211,17 @@ core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
           .AddContext(fmt::format("while evaluating on --valid {} (the model was saved to {})",
                                   options.valid, options.output));
     }
-    metrics_json = evaluation->ToJson().dump();
+    metrics_json =
+        evaluation->ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     metrics.merge(MetricMap(*evaluation));
   }
   out << "model written to " << options.output << '\n';
   if (tracker != nullptr) {
     KILN_RETURN_IF_ERROR(tracker->LogMetrics(metrics));
-    const std::string name =
-        options.register_name.empty() ? ModelNameFromPath(options.output) : options.register_name;
+    std::string name = options.register_name;
+    if (name.empty()) {
+      KILN_ASSIGN_OR_RETURN(name, ModelNameFromPath(options.output));
+    }
     KILN_ASSIGN_OR_RETURN(track::ModelVersionRecord version,
                           tracker->RegisterModel(name, options.output, entry.name, metrics_json));
     out << fmt::format("recorded run {} in project {}; registered model {}/{}\n", tracker->run_id(),
@@ -246,6 +249,13 @@ core::Status RunTrain(const TrainOptions& options, Session& session) {
 
   if (!options.register_name.empty()) {
     KILN_RETURN_IF_ERROR(track::ValidateName("--register model", options.register_name));
+    if (options.track.no_track) {
+      session.logger().Warn("--register {} has no effect with --no-track: nothing is recorded",
+                            options.register_name);
+    }
+  } else if (!options.track.no_track && session.HasStore()) {
+    // Fail before training, not after, when the model cannot be named from the file.
+    KILN_RETURN_IF_ERROR(ModelNameFromPath(options.output).status());
   }
   KILN_ASSIGN_OR_RETURN(
       std::unique_ptr<RunTracker> tracker,

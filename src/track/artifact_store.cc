@@ -434,13 +434,22 @@ core::Result<std::vector<BlobInfo>> ArtifactStore::List() const {
 
 core::Result<GcReport> ArtifactStore::CollectGarbage(
     const std::unordered_set<std::string>& referenced, const GcOptions& options) const {
+  return CollectGarbage(
+      [&]() -> core::Result<std::unordered_set<std::string>> { return referenced; }, options);
+}
+
+core::Result<GcReport> ArtifactStore::CollectGarbage(const ReferencedFn& referenced_fn,
+                                                     const GcOptions& options) const {
   if (options.min_age_seconds < 0) {
     return core::InvalidArgument("GcOptions.min_age_seconds: expected >= 0, found {}",
                                  options.min_age_seconds);
   }
   const int64_t cutoff_ns = NowNs() - options.min_age_seconds * 1000000000LL;
   GcReport report;
+  // List first, then read the references: a blob listed here was stored before the references
+  // were read, so a command that stored it and recorded its URI is seen as referencing it.
   KILN_ASSIGN_OR_RETURN(std::vector<BlobInfo> blobs, List());
+  KILN_ASSIGN_OR_RETURN(const std::unordered_set<std::string> referenced, referenced_fn());
   for (BlobInfo& blob : blobs) {
     if (referenced.contains(blob.uri)) {
       ++report.kept;

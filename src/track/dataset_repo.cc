@@ -55,7 +55,8 @@ Result<DatasetVersionRecord> DatasetRepo::Record(int64_t project_id,
                           db_.Query("SELECT id FROM datasets WHERE project_id = ? AND name = ?",
                                     {project_id, version.name}));
     const int64_t dataset_id = rows.at(0).Int(0);
-    KILN_RETURN_IF_ERROR(db_.LockExclusive(dataset_id));
+    // Serialises version numbering per dataset (lock keys of datasets live above 2^40).
+    KILN_RETURN_IF_ERROR(db_.LockExclusive((int64_t{1} << 40) | dataset_id));
     KILN_ASSIGN_OR_RETURN(rows, db_.Query("SELECT id FROM dataset_versions WHERE dataset_id = ? "
                                           "AND content_hash = ?",
                                           {dataset_id, version.content_hash}));

@@ -1,6 +1,9 @@
 #include "kiln/track/meta_store.h"
 
+#include <random>
+
 #include "migrations.h"
+#include "transaction.h"
 
 namespace kiln::track {
 
@@ -10,6 +13,13 @@ using core::Status;
 Result<StoreLocation> ParseStoreUri(const std::string& uri) {
   if (uri.starts_with("postgresql://") || uri.starts_with("postgres://")) {
     return StoreLocation{Dialect::kPostgres, uri};
+  }
+  if (uri.find('=') != std::string::npos &&
+      (uri.find("host=") != std::string::npos || uri.find("dbname=") != std::string::npos)) {
+    return core::InvalidArgument(
+        "store '{}' looks like a libpq keyword string; expected a URI: "
+        "postgresql://user@host:port/db (or sqlite:PATH)",
+        RedactPassword(uri));
   }
   std::string path = uri;
   if (path.starts_with("sqlite://")) {
@@ -50,9 +60,30 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& uri) {
   return Open(std::move(db));
 }
 
+namespace {
+
+// The store's id: read it, or make it (the first opener wins; everyone reads the winner's).
+Result<std::string> StoreId(SqlConnection& db) {
+  KILN_ASSIGN_OR_RETURN(SqlRows rows, db.Query("SELECT store_id FROM kiln_store"));
+  if (!rows.empty()) return rows[0].Text(0);
+  std::random_device random;
+  const std::string id = fmt::format("{:08x}{:08x}", random(), random());
+  KILN_RETURN_IF_ERROR(db.Execute("INSERT INTO kiln_store (singleton, store_id, created_ms) "
+                                  "VALUES (1, ?, ?) ON CONFLICT (singleton) DO NOTHING",
+                                  {id, NowMs()})
+                           .status());
+  KILN_ASSIGN_OR_RETURN(rows, db.Query("SELECT store_id FROM kiln_store"));
+  return rows.at(0).Text(0);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(std::unique_ptr<SqlConnection> db) {
   KILN_RETURN_IF_ERROR(Migrate(*db, BuiltinMigrations()));
-  return std::unique_ptr<MetaStore>(new MetaStore(std::move(db)));
+  KILN_ASSIGN_OR_RETURN(std::string id, StoreId(*db));
+  auto store = std::unique_ptr<MetaStore>(new MetaStore(std::move(db)));
+  store->store_id_ = std::move(id);
+  return store;
 }
 
 Result<std::unordered_set<std::string>> MetaStore::ReferencedArtifacts() {

@@ -1,6 +1,7 @@
 // Schema migrations: numbered SQL files (schema/migrations/NNNN_name.sql) applied in order, each
 // recorded in kiln_schema_version. Written once for both dialects; `${ID}` in a file stands for
-// the dialect's auto-increment primary key. Private to src/track.
+// the dialect's auto-increment primary key
+// (never reusing a deleted id). Private to src/track.
 #pragma once
 
 #include <span>

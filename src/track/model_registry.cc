@@ -69,16 +69,21 @@ Result<ModelVersionRecord> ModelRegistry::CreateVersion(int64_t project_id, cons
                                      {project_id, name, now, now})
                              .status());
     KILN_ASSIGN_OR_RETURN(int64_t model_id, ModelId(project_id, name));
-    KILN_RETURN_IF_ERROR(db_.LockExclusive(model_id));
+    // Bumping the model's counter takes its row lock (PostgreSQL) inside the write transaction
+    // (SQLite), so concurrent registrations get consecutive numbers, never a deleted one.
+    KILN_ASSIGN_OR_RETURN(SqlRows next,
+                          db_.Query("UPDATE models SET last_version = last_version + 1 WHERE id "
+                                    "= ? RETURNING last_version",
+                                    {model_id}));
     SqlValue run = std::monostate{};
     if (version.run_id) run = *version.run_id;
     KILN_ASSIGN_OR_RETURN(
         SqlRows rows,
         db_.Query("INSERT INTO model_versions (model_id, version, run_id, algorithm, "
-                  "artifact_uri, metrics_json, created_ms) SELECT ?, COALESCE(MAX(version), 0) + "
-                  "1, ?, ?, ?, ?, ? FROM model_versions WHERE model_id = ? RETURNING id",
-                  {model_id, run, version.algorithm, version.artifact_uri, version.metrics_json,
-                   now, model_id}));
+                  "artifact_uri, metrics_json, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                  "RETURNING id",
+                  {model_id, next.at(0).Int(0), run, version.algorithm, version.artifact_uri,
+                   version.metrics_json, now}));
     id = rows.at(0).Int(0);
     return Status::Ok();
   }));
@@ -199,9 +204,9 @@ Result<ModelRecord> ModelRegistry::Get(int64_t project_id, const std::string& na
 Status ModelRegistry::SetAlias(int64_t project_id, const std::string& name,
                                const std::string& alias, int64_t version) {
   KILN_RETURN_IF_ERROR(ValidateAlias(alias));
-  KILN_ASSIGN_OR_RETURN(ModelVersionRecord target,
-                        Resolve(project_id, fmt::format("{}/{}", name, version)));
-  return WriteTransaction(db_, [&] {
+  return WriteTransaction(db_, [&]() -> Status {
+    KILN_ASSIGN_OR_RETURN(ModelVersionRecord target,
+                          Resolve(project_id, fmt::format("{}/{}", name, version)));
     return db_
         .Execute(
             "INSERT INTO model_aliases (model_id, alias, version_id, updated_ms) VALUES "
@@ -239,7 +244,7 @@ Status ModelRegistry::DeleteVersionRow(int64_t version_id, const std::string& la
                            .status());
   KILN_RETURN_IF_ERROR(
       db_.Execute("DELETE FROM model_aliases WHERE version_id = ?", {version_id}).status());
-  // Stopped deployments keep their history but lose the link to the deleted version.
+  // Stopped deployments of the version go with it (their rows point at the version).
   KILN_RETURN_IF_ERROR(
       db_.Execute("DELETE FROM deployments WHERE model_version_id = ?", {version_id}).status());
   return db_.Execute("DELETE FROM model_versions WHERE id = ?", {version_id}).status();
@@ -253,8 +258,8 @@ Status ModelRegistry::DeleteVersion(int64_t project_id, const std::string& name,
 }
 
 Status ModelRegistry::DeleteModel(int64_t project_id, const std::string& name) {
-  KILN_ASSIGN_OR_RETURN(ModelRecord model, Get(project_id, name));
   return WriteTransaction(db_, [&]() -> Status {
+    KILN_ASSIGN_OR_RETURN(ModelRecord model, Get(project_id, name));
     for (const ModelVersionRecord& v : model.versions) {
       KILN_RETURN_IF_ERROR(DeleteVersionRow(v.id, fmt::format("{}/{}", name, v.version)));
     }

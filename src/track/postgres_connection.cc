@@ -39,40 +39,6 @@ constexpr Oid kNumericOid = 1700;
 
 constexpr size_t kStatementExcerpt = 200;
 
-// `uri` without its password: the user-info part of a URI ("postgresql://u:pw@host/db"),
-// a `password=` query parameter and a `password=` keyword of a "key=value" string.
-std::string RedactPassword(std::string_view uri) {
-  std::string out(uri);
-  const size_t scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    const size_t start = scheme + 3;
-    const size_t end = out.find_first_of("/?", start);
-    const size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
-    if (at != std::string::npos && at >= start) {
-      const size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
-    }
-  }
-  // password=... up to the next '&' (URI query) or space (keyword form).
-  for (size_t pos = out.find("password="); pos != std::string::npos;
-       pos = out.find("password=", pos)) {
-    const bool starts_word = pos == 0 || out[pos - 1] == '?' || out[pos - 1] == '&' ||
-                             out[pos - 1] == ' ' || out[pos - 1] == '\t';
-    if (!starts_word) {
-      pos += 9;
-      continue;
-    }
-    size_t end = out.find_first_of("& \t", pos);
-    if (end == std::string::npos) end = out.size();
-    if (end < out.size() && out[end] == '&') ++end;
-    out.erase(pos, end - pos);
-  }
-  while (!out.empty() && (out.back() == '&' || out.back() == '?' || out.back() == ' ')) {
-    out.pop_back();
-  }
-  return out;
-}
-
 // The password in `uri`, if any, so it can be scrubbed from libpq's messages too.
 std::string PasswordOf(const std::string& uri) {
   char* err = nullptr;
@@ -264,7 +230,7 @@ class PostgresConnection final : public SqlConnection {
       return core::FailedPrecondition("{} (SQLSTATE {}) {}", message, sqlstate, where);
     }
     if (sqlstate == "40001" || sqlstate == "40P01") {
-      return core::FailedPrecondition(
+      return core::IoError(
           "{} (SQLSTATE {}) {}; the transaction was aborted and can be retried from its BEGIN",
           message, sqlstate, where);
     }
@@ -281,17 +247,50 @@ class PostgresConnection final : public SqlConnection {
 
 }  // namespace
 
+// `uri` without its password: the user-info part of a URI ("postgresql://u:pw@host/db"),
+// a `password=` query parameter and a `password=` keyword of a "key=value" string.
+std::string RedactPassword(std::string_view uri) {
+  std::string out(uri);
+  const size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = out.find_first_of("/?", start);
+    const size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    if (at != std::string::npos && at >= start) {
+      const size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+    }
+  }
+  // password=... up to the next '&' (URI query) or space (keyword form).
+  for (size_t pos = out.find("password="); pos != std::string::npos;
+       pos = out.find("password=", pos)) {
+    const bool starts_word = pos == 0 || out[pos - 1] == '?' || out[pos - 1] == '&' ||
+                             out[pos - 1] == ' ' || out[pos - 1] == '\t';
+    if (!starts_word) {
+      pos += 9;
+      continue;
+    }
+    size_t end = out.find_first_of("& \t", pos);
+    if (end == std::string::npos) end = out.size();
+    if (end < out.size() && out[end] == '&') ++end;
+    out.erase(pos, end - pos);
+  }
+  while (!out.empty() && (out.back() == '&' || out.back() == '?' || out.back() == ' ')) {
+    out.pop_back();
+  }
+  return out;
+}
+
 Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& uri) {
   const std::string description = RedactPassword(uri);
   const std::string password = PasswordOf(uri);
   ConnPtr conn(PQconnectdb(uri.c_str()));
   if (conn == nullptr) {
-    return core::FailedPrecondition("cannot connect to PostgreSQL at {}: libpq is out of memory",
-                                    description);
+    return core::IoError("cannot connect to PostgreSQL at {}: libpq is out of memory", description);
   }
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    return core::FailedPrecondition("cannot connect to PostgreSQL at {}: {}", description,
-                                    Scrub(TrimMessage(PQerrorMessage(conn.get())), password));
+    return core::IoError("cannot connect to PostgreSQL at {}: {}", description,
+                         Scrub(TrimMessage(PQerrorMessage(conn.get())), password));
   }
   // NOTICEs (e.g. "table does not exist, skipping") would go to stderr; doubles come back with
   // enough digits to read back exactly.

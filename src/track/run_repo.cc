@@ -1,6 +1,7 @@
 #include "kiln/track/run_repo.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "kiln/core/strings.h"
 #include "transaction.h"
@@ -79,14 +80,15 @@ Result<MetricFilter> ParseMetricFilter(std::string_view text) {
     filter.op = std::string(op);
     const std::string_view number = core::Trim(text.substr(pos + op.size()));
     auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), filter.value);
-    if (!filter.key.empty() && ec == std::errc() && ptr == number.data() + number.size()) {
+    if (!filter.key.empty() && ec == std::errc() && ptr == number.data() + number.size() &&
+        std::isfinite(filter.value)) {
       return filter;
     }
     break;
   }
   return core::InvalidArgument(
-      "invalid metric filter '{}': expected NAME OP NUMBER with OP one of < <= > >= = != "
-      "(e.g. \"auc>0.8\")",
+      "invalid metric filter '{}': expected NAME OP NUMBER (a finite number) with OP one of "
+      "< <= > >= = != (e.g. \"auc>0.8\")",
       text);
 }
 
@@ -122,6 +124,10 @@ Status RunRepo::LogMetrics(int64_t run_id, std::span<const MetricPoint> points) 
     std::map<std::string, const MetricPoint*> latest;
     for (const MetricPoint& p : points) {
       if (p.key.empty()) return core::InvalidArgument("a metric name must not be empty");
+      if (!std::isfinite(p.value)) {
+        return core::InvalidArgument("metric '{}' at step {} is {}: expected a finite number",
+                                     p.key, p.step, p.value);
+      }
       KILN_RETURN_IF_ERROR(db_.Execute("INSERT INTO metrics (run_id, key, step, value, time_ms) "
                                        "VALUES (?, ?, ?, ?, ?)",
                                        {run_id, p.key, p.step, p.value, p.time_ms})
@@ -336,8 +342,14 @@ Result<RunPage> RunRepo::List(const RunQuery& query) {
 
 Status RunRepo::Delete(int64_t run_id) {
   return WriteTransaction(db_, [&]() -> Status {
-    KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query("SELECT id FROM runs WHERE id = ?", {run_id}));
+    KILN_ASSIGN_OR_RETURN(SqlRows rows,
+                          db_.Query("SELECT status, pid, host FROM runs WHERE id = ?", {run_id}));
     if (rows.empty()) return core::NotFound("run {} not found in {}", run_id, db_.description());
+    if (rows[0].Text(0) == kRunRunning) {
+      return core::FailedPrecondition(
+          "run {} is still running (pid {} on {}); wait for it to end or stop it, then delete it",
+          run_id, rows[0].Int(1), rows[0].Text(2));
+    }
     const std::string kind = kNodeRun;
     KILN_RETURN_IF_ERROR(db_.Execute("DELETE FROM lineage_edges WHERE (src_kind = ? AND src_id = "
                                      "?) OR (dst_kind = ? AND dst_id = ?)",

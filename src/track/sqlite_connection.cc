@@ -84,7 +84,8 @@ class SqliteConnection final : public SqlConnection {
     // instead of failing later when a read transaction tries to upgrade.
     for (int attempt = 0;; ++attempt) {
       Status s = ExecuteScript("BEGIN IMMEDIATE");
-      if (s.ok() || attempt >= kBusyRetries || s.code() != StatusCode::kFailedPrecondition) {
+      const int rc = sqlite3_errcode(db_) & 0xff;
+      if (s.ok() || attempt >= kBusyRetries || (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)) {
         return s;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20 * (attempt + 1)));
@@ -174,7 +175,7 @@ class SqliteConnection final : public SqlConnection {
       return Status(StatusCode::kFailedPrecondition, where);
     }
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-      return Status(StatusCode::kFailedPrecondition,
+      return Status(StatusCode::kIoError,
                     fmt::format("the store stayed locked by another process for {} s: {}",
                                 kBusyTimeoutMs / 1000, where));
     }

@@ -210,13 +210,43 @@ class Tracking(unittest.TestCase):
         self.assertEqual(len(self.json("gc", "--min-age", "0", "--dry-run", "--json")["deleted"]),
                          1)
         self.assertEqual(self.json("gc", "--json")["deleted"], [])
-        text = self.ok("gc", "--min-age", "0").stdout
+        # Below 60 s a concurrent train could lose its model: --force is required.
+        r = self.fails(2, "gc", "--min-age", "0")
+        self.assertIn("--force", r.stderr)
+        text = self.ok("gc", "--min-age", "0", "--force").stdout
         self.assertIn("deleted " + model_v1, text)
-        self.assertEqual(self.json("gc", "--min-age", "0", "--json")["deleted"], [])
+        self.assertEqual(self.json("gc", "--min-age", "0", "--force", "--json")["deleted"], [])
         blob = model_v2.split(":")[-1]
-        self.assertTrue(os.path.isfile(os.path.join(self.home, "artifacts", "blobs", blob[:2],
-                                                    blob[2:])))
+        stores = os.listdir(os.path.join(self.home, "artifacts"))
+        self.assertEqual(len(stores), 1, stores)  # one store, one blob directory
+        self.assertTrue(os.path.isfile(os.path.join(self.home, "artifacts", stores[0], "blobs",
+                                                    blob[:2], blob[2:])))
         self.ok("evaluate", "--model", "bc.kiln", "--data", self.test_csv)
+
+    def test_gc_of_one_store_never_touches_another_stores_blobs(self):
+        other = os.path.join(self.home, "other.db")
+        self.ok("--store", other, "train", "--algo", "logistic_regression", "--data",
+                self.train_csv, "-p", "l2=0.5", "--output", "other.kiln")
+        other_uri = self.json("--store", other, "models", "show", "other/1", "--json")[
+            "artifact_uri"]
+        # The default store has no records at all: everything of its own would be garbage.
+        self.ok("gc", "--min-age", "0", "--force")
+        self.assertEqual(self.json("--store", other, "gc", "--min-age", "0", "--dry-run",
+                                   "--json")["deleted"], [])
+        self.ok("--store", other, "evaluate", "--model", "other.kiln", "--data", self.test_csv)
+        self.assertIn(other_uri, self.ok("--store", other, "runs", "show", "2").stdout)
+
+    def test_passwords_stay_out_of_messages_and_records(self):
+        r = self.fails(5, "--store", "postgresql://u:secretpw@127.0.0.1:1/db", "runs", "list")
+        self.assertNotIn("secretpw", r.stderr)
+        self.assertIn("postgresql://u@127.0.0.1:1/db", r.stderr)
+        r = self.fails(2, "--store", "host=127.0.0.1 password=secretpw", "runs", "list")
+        self.assertNotIn("secretpw", r.stderr)
+        self.assertIn("postgresql://", r.stderr)
+        # A store named explicitly must exist for commands that only read.
+        r = self.fails(3, "--store", os.path.join(self.home, "typo.db"), "runs", "list")
+        self.assertIn("no store at", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "typo.db")))
 
     def test_projects_are_separate(self):
         self.train("0.1", "--project", "dev")

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -83,6 +84,12 @@ class ArtifactStore {
   // so a put that dedups onto a blob while GC runs keeps it (except in the microseconds between
   // that check and the unlink; the MetaStore should record URIs well within min_age).
   core::Result<GcReport> CollectGarbage(const std::unordered_set<std::string>& referenced,
+                                        const GcOptions& options) const;
+  // The same, reading the referenced URIs through `referenced` only after listing the blobs, so
+  // a blob stored and recorded by a concurrent command between the two is never taken for
+  // unreferenced (the references read include it).
+  using ReferencedFn = std::function<core::Result<std::unordered_set<std::string>>()>;
+  core::Result<GcReport> CollectGarbage(const ReferencedFn& referenced,
                                         const GcOptions& options) const;
 
   // True for "kiln-blob:xxh128:" followed by exactly 32 lowercase hex digits.

@@ -39,6 +39,9 @@ class MetaStore {
   static core::Result<std::unique_ptr<MetaStore>> Open(std::unique_ptr<SqlConnection> db);
 
   SqlConnection& sql() { return *db_; }
+  // This store's random identity, made when it was created (artifacts live under
+  // $KILN_HOME/artifacts/<store_id>).
+  const std::string& store_id() const { return store_id_; }
   const std::string& description() const { return db_->description(); }
   ProjectRepo& projects() { return projects_; }
   RunRepo& runs() { return runs_; }
@@ -53,6 +56,7 @@ class MetaStore {
  private:
   explicit MetaStore(std::unique_ptr<SqlConnection> db);
   std::unique_ptr<SqlConnection> db_;
+  std::string store_id_;
   ProjectRepo projects_;
   RunRepo runs_;
   DatasetRepo datasets_;

@@ -84,9 +84,13 @@ class SqlConnection {
 core::Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path);
 
 // Connects to PostgreSQL through libpq. `uri` is a libpq connection URI
-// ("postgresql://user@host:port/db?..."). kFailedPrecondition with the server's message (and
-// the URI without its password) if it cannot connect.
+// ("postgresql://user@host:port/db?..."). kIoError with the server's message (and the URI
+// without its password) if it cannot connect.
 core::Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& uri);
+
+// `uri` without its password (user-info of a URI, a password= parameter or keyword), for
+// messages and records.
+std::string RedactPassword(std::string_view uri);
 
 // Counts the `?` placeholders outside quoted strings. Shared by both dialects.
 size_t CountPlaceholders(std::string_view sql);

@@ -304,7 +304,7 @@ TEST_F(ArtifactStoreTest, GcDryRunDeletesNothingButReports) {
   WriteFile(stale, "half written");
   SetAge(stale, 2 * kHour);
 
-  auto report = store.CollectGarbage({}, GcOptions{.dry_run = true});
+  auto report = store.CollectGarbage(std::unordered_set<std::string>{}, GcOptions{.dry_run = true});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->deleted.size(), 1u);
   EXPECT_EQ(report->deleted[0].uri, blob->uri);
@@ -323,7 +323,7 @@ TEST_F(ArtifactStoreTest, GcRemovesStaleTempFilesButNotFreshOnes) {
   WriteFile(stale, "crashed writer");
   WriteFile(fresh, "writer still going");
   SetAge(stale, 2 * kHour);
-  auto report = store.CollectGarbage({}, GcOptions{});
+  auto report = store.CollectGarbage(std::unordered_set<std::string>{}, GcOptions{});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->removed_temp_files.size(), 1u);
   EXPECT_EQ(report->removed_temp_files[0], stale);
@@ -337,7 +337,7 @@ TEST_F(ArtifactStoreTest, DedupPutRestartsTheGracePeriod) {
   ASSERT_TRUE(blob.ok());
   SetAge(*store.PathFor(blob->uri), 2 * kHour);
   ASSERT_TRUE(store.PutBytes("put again by a new run").ok());
-  auto report = store.CollectGarbage({}, GcOptions{});
+  auto report = store.CollectGarbage(std::unordered_set<std::string>{}, GcOptions{});
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->deleted.empty());
   EXPECT_EQ(report->kept_young, 1u);
@@ -345,7 +345,8 @@ TEST_F(ArtifactStoreTest, DedupPutRestartsTheGracePeriod) {
 
 TEST_F(ArtifactStoreTest, GcRejectsNegativeMinAge) {
   ArtifactStore store(root_);
-  auto report = store.CollectGarbage({}, GcOptions{.min_age_seconds = -1});
+  auto report =
+      store.CollectGarbage(std::unordered_set<std::string>{}, GcOptions{.min_age_seconds = -1});
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), StatusCode::kInvalidArgument);
 }

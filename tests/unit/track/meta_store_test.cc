@@ -1,5 +1,6 @@
 // The MetaStore suite, run on both dialects (SQLite file, PostgreSQL on loopback).
 #include <algorithm>
+#include <cmath>
 #include <thread>
 
 #include "../../../src/track/migrations.h"
@@ -44,6 +45,9 @@ TEST_P(MetaStoreTest, SchemaVersionIsRecordedAndReopeningIsIdempotent) {
   auto again = MetaStore::Open(Connect());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(*SchemaVersion((*again)->sql()), *version);
+  // The store keeps one identity across openings.
+  EXPECT_EQ((*again)->store_id(), store_->store_id());
+  EXPECT_EQ(store_->store_id().size(), 16u);
 }
 
 TEST_P(MetaStoreTest, StoreFromANewerKilnIsAClearError) {
@@ -236,6 +240,7 @@ TEST_P(MetaStoreTest, DeleteRunRemovesItsRecordsButKeepsModels) {
   ASSERT_TRUE(store_->lineage()
                   .AddEdge({{kNodeRun, run}, {kNodeModelVersion, version->id}, "produced"})
                   .ok());
+  ASSERT_TRUE(store_->runs().Finish(run, kRunFinished).ok());
   ASSERT_TRUE(store_->runs().Delete(run).ok());
   EXPECT_EQ(store_->runs().Get(run).status().code(), core::StatusCode::kNotFound);
   auto kept = store_->registry().Resolve(project, "churn/1");
@@ -243,6 +248,24 @@ TEST_P(MetaStoreTest, DeleteRunRemovesItsRecordsButKeepsModels) {
   EXPECT_FALSE(kept->run_id.has_value());
   EXPECT_TRUE(store_->lineage().EdgesTo({kNodeModelVersion, version->id})->empty());
   EXPECT_EQ(store_->runs().Delete(run).code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(MetaStoreTest, RunningRunsCannotBeDeletedAndIdsAreNeverReused) {
+  const int64_t exp = Experiment(Project());
+  const int64_t first = NewRunIn(exp);
+  const int64_t second = NewRunIn(exp);
+  auto refused = store_->runs().Delete(second);
+  EXPECT_EQ(refused.code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("still running"), std::string::npos);
+  ASSERT_TRUE(store_->runs().Finish(second, kRunFinished).ok());
+  ASSERT_TRUE(store_->runs().Delete(second).ok());
+  // A deleted run's id is not handed to the next run (SQLite would without AUTOINCREMENT).
+  EXPECT_GT(NewRunIn(exp), second);
+  EXPECT_GT(second, first);
+  std::vector<MetricPoint> nan{{"loss", std::nan(""), 3, 0}};
+  EXPECT_EQ(store_->runs().LogMetrics(first, nan).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(ParseMetricFilter("auc>nan").ok());
+  EXPECT_FALSE(ParseMetricFilter("auc>inf").ok());
 }
 
 TEST_P(MetaStoreTest, DatasetVersionsFollowContent) {
@@ -322,9 +345,11 @@ TEST_P(MetaStoreTest, RegistryVersionsAliasesAndDeletion) {
   EXPECT_EQ(store_->registry().Resolve(project, "churn")->version, 2);
   EXPECT_EQ(store_->registry().Resolve(project, "churn@production").status().code(),
             core::StatusCode::kNotFound);
-  // Versions are never reused.
+  // Version numbers are never reused: 3 was deleted, the next is 4.
   nv.artifact_uri = "kiln-blob:xxh128:04";
-  EXPECT_EQ(store_->registry().CreateVersion(project, "churn", nv)->version, 3);
+  EXPECT_EQ(store_->registry().CreateVersion(project, "churn", nv)->version, 4);
+  EXPECT_EQ(store_->registry().Resolve(project, "churn/3").status().code(),
+            core::StatusCode::kNotFound);
   auto models = store_->registry().List(project);
   ASSERT_TRUE(models.ok());
   ASSERT_EQ(models->size(), 1u);
@@ -382,10 +407,10 @@ TEST_P(MetaStoreTest, AbandonedRunsAreMarkedFailed) {
   const int64_t exp = Experiment(Project());
   const int64_t dead = NewRunIn(exp);
   const int64_t live = NewRunIn(exp);
-  auto marked = store_->runs().MarkAbandoned("testhost", [&](int64_t, int64_t) {
-    static int calls = 0;
-    return calls++ != 0;  // the first (dead) run's process is gone
-  });
+  // The dead run's process had pid 4242.
+  ASSERT_TRUE(store_->sql().Execute("UPDATE runs SET pid = 4242 WHERE id = ?", {dead}).ok());
+  auto marked =
+      store_->runs().MarkAbandoned("testhost", [](int64_t pid, int64_t) { return pid != 4242; });
   ASSERT_TRUE(marked.ok());
   EXPECT_EQ(*marked, 1);
   EXPECT_EQ(store_->runs().Get(dead)->status, kRunFailed);

@@ -284,10 +284,10 @@ TEST_F(PostgresConnectionTest, ALostConnectionIsAnIoError) {
   EXPECT_EQ(after.status().code(), StatusCode::kIoError) << after.status().ToString();
 }
 
-TEST(OpenPostgresTest, UnreachableServerIsFailedPreconditionWithoutThePassword) {
+TEST(OpenPostgresTest, UnreachableServerIsAnIoErrorWithoutThePassword) {
   auto conn = OpenPostgres("postgresql://u:secret@127.0.0.1:1/x");
   ASSERT_FALSE(conn.ok());
-  EXPECT_EQ(conn.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(conn.status().code(), StatusCode::kIoError);  // exit 5, retryable
   const std::string text = conn.status().ToString();
   EXPECT_EQ(text.find("secret"), std::string::npos) << text;
   EXPECT_NE(text.find("postgresql://u@127.0.0.1:1/x"), std::string::npos) << text;
