@@ -26,6 +26,10 @@ core::Result<track::DatasetVersionRecord> FindDataset(Session& session, const En
   KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId());
   if (ref.dataset_id) {
     auto version = store->datasets().GetVersion(*ref.dataset_id);
+    if (version.ok() && version->project_id != project_id) {
+      return core::NotFound("dataset version {} is not in project '{}' (see --project)",
+                            *ref.dataset_id, session.project());
+    }
     if (version.ok() || version.status().code() != core::StatusCode::kNotFound) return version;
     return core::NotFound(
         "dataset version {} does not exist in {} ('kiln datasets list' shows "

@@ -11,7 +11,8 @@ namespace {
 
 constexpr const char* kVersionSelect =
     "SELECT v.id, v.dataset_id, d.name, v.version, v.content_hash, v.source_path, v.format, "
-    "v.size_bytes, v.num_rows, v.num_columns, v.schema_json, v.stats_json, v.created_ms "
+    "v.size_bytes, v.num_rows, v.num_columns, v.schema_json, v.stats_json, v.created_ms, "
+    "d.project_id "
     "FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id ";
 
 DatasetVersionRecord ToVersion(const SqlRow& row) {
@@ -29,6 +30,7 @@ DatasetVersionRecord ToVersion(const SqlRow& row) {
   v.schema_json = row.Text(10);
   v.stats_json = row.Text(11);
   v.created_ms = row.Int(12);
+  v.project_id = row.Int(13);
   return v;
 }
 

@@ -262,6 +262,11 @@ class Tracking(unittest.TestCase):
         self.assertIn("no project 'typo'", r.stderr)
         self.assertIn("default, dev", r.stderr)
         self.fails(2, "runs", "list", "--project", "bad name")
+        # A dataset version of dev is not visible from the default project by id either.
+        dev_dataset = self.json("datasets", "list", "--project", "dev", "--json")[0]["id"]
+        self.fails(3, "datasets", "show", str(dev_dataset))
+        self.fails(3, "lineage", f"dataset:{dev_dataset}")
+        self.ok("datasets", "show", str(dev_dataset), "--project", "dev")
 
     def test_no_track_records_nothing(self):
         self.train("0.1", "--no-track")

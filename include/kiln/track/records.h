@@ -99,6 +99,7 @@ struct NewDatasetVersion {
 
 struct DatasetVersionRecord {
   int64_t id = 0;
+  int64_t project_id = 0;
   int64_t dataset_id = 0;
   std::string dataset;  // name
   int64_t version = 0;
