@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiln/core/hash.h"
+#include "kiln/core/param_spec.h"
 #include "kiln/track/process_identity.h"
 
 namespace kiln::cli {
@@ -98,6 +99,10 @@ void AddTrackOptions(CLI::App& command, TrackOptions& options) {
       .add_option("--experiment", options.experiment,
                   "Experiment the run is recorded under [default: default]")
       ->type_name("NAME");
+  command.add_option("--tag", options.tags, "A tag recorded with the run; repeat for more")
+      ->type_name("KEY=VALUE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 core::Result<std::unique_ptr<RunTracker>> RunTracker::Start(
@@ -105,6 +110,14 @@ core::Result<std::unique_ptr<RunTracker>> RunTracker::Start(
     const std::map<std::string, std::string>& params) {
   if (options.no_track || !session.HasStore()) return std::unique_ptr<RunTracker>();
   KILN_RETURN_IF_ERROR(track::ValidateName("experiment", options.experiment));
+  std::map<std::string, std::string> tags;
+  for (const std::string& text : options.tags) {
+    auto kv = core::SplitKeyValue(text);
+    if (!kv.ok() || kv->first.empty()) {
+      return core::InvalidArgument("--tag {}: expected KEY=VALUE with a non-empty KEY", text);
+    }
+    tags[kv->first] = kv->second;
+  }
   session.AllowCreatingStore();
   KILN_ASSIGN_OR_RETURN(track::MetaStore * store, session.Store());
   KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId(/*create=*/true));
@@ -120,6 +133,7 @@ core::Result<std::unique_ptr<RunTracker>> RunTracker::Start(
   run.pid = self.pid;
   run.pid_start = self.start_ticks;
   run.params = params;
+  run.tags = std::move(tags);
   KILN_ASSIGN_OR_RETURN(int64_t run_id, store->runs().Create(run));
   return std::unique_ptr<RunTracker>(new RunTracker(session, *store, project_id, run_id));
 }

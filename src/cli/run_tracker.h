@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kiln/core/result.h"
 #include "kiln/data/dataset.h"
@@ -24,6 +25,7 @@ namespace kiln::cli {
 struct TrackOptions {
   bool no_track = false;
   std::string experiment = "default";
+  std::vector<std::string> tags;  // "key=value"
 };
 void AddTrackOptions(CLI::App& command, TrackOptions& options);
 

@@ -268,6 +268,14 @@ class Tracking(unittest.TestCase):
         self.fails(3, "lineage", f"dataset:{dev_dataset}")
         self.ok("datasets", "show", str(dev_dataset), "--project", "dev")
 
+    def test_tags_are_recorded(self):
+        self.train("0.1", "--tag", "owner=ana", "--tag", "ticket=KILN-7")
+        run = self.json("runs", "show", "1", "--json")
+        self.assertEqual(run["tags"], {"owner": "ana", "ticket": "KILN-7"})
+        r = self.fails(2, "train", "--algo", "logistic_regression", "--data", self.train_csv,
+                       "--tag", "no-equals-sign", "--output", "x.kiln")
+        self.assertIn("--tag no-equals-sign", r.stderr)
+
     def test_no_track_records_nothing(self):
         self.train("0.1", "--no-track")
         self.ok("evaluate", "--model", "bc.kiln", "--data", self.test_csv, "--no-track")
