@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kiln/core/status.h"
+#include "list_flags.h"
 #include "run_tracker.h"
 #include "session.h"
 
@@ -99,6 +100,8 @@ struct ModelsOptions {
   int64_t version = 0;
   bool remove = false;  // alias --delete
   bool json = false;
+  std::string with_alias;  // list --alias
+  ListFlags list;
 };
 CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& options);
 core::Status RunModels(const ModelsOptions& options, Session& session);
@@ -108,6 +111,8 @@ struct DatasetsOptions {
   DatasetsAction action = DatasetsAction::kNone;
   std::string dataset;  // version id or path or name
   bool json = false;
+  std::string format;  // list --format
+  ListFlags list;
 };
 CLI::App* AddDatasetsCommand(CLI::App& app, DatasetsOptions& options);
 core::Status RunDatasets(const DatasetsOptions& options, Session& session);

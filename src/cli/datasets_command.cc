@@ -52,12 +52,15 @@ std::string ShortHash(const std::string& hash) { return hash.substr(0, 12); }
 core::Status List(const DatasetsOptions& o, Session& session) {
   KILN_ASSIGN_OR_RETURN(track::MetaStore * store, session.Store());
   KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId());
-  KILN_ASSIGN_OR_RETURN(std::vector<track::DatasetVersionRecord> versions,
-                        store->datasets().List(project_id));
+  KILN_ASSIGN_OR_RETURN(track::PageRequest request, ToPageRequest(o.list, true));
+  KILN_ASSIGN_OR_RETURN(track::DatasetRepo::VersionPage page,
+                        store->datasets().List(project_id, request, o.format));
+  const std::vector<track::DatasetVersionRecord>& versions = page.versions;
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& v : versions) list.push_back(VersionJson(v, false));
     session.out() << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    ReportNextPage(page.next_page_token, true, session);
     return core::Status::Ok();
   }
   if (versions.empty()) {
@@ -73,6 +76,7 @@ core::Status List(const DatasetsOptions& o, Session& session) {
                     TimeText(v.created_ms)});
   }
   session.out() << FormatTable(rows);
+  ReportNextPage(page.next_page_token, false, session);
   return core::Status::Ok();
 }
 
@@ -181,7 +185,12 @@ CLI::App* AddDatasetsCommand(CLI::App& app, DatasetsOptions& o) {
 
   CLI::App* list = cmd->add_subcommand("list", "List the dataset versions of the project");
   list->add_flag("--json", o.json, "Print a JSON array of dataset version objects");
-  list->footer("Examples:\n  kiln datasets list\n  kiln datasets list --json");
+  list->add_option("--format", o.format, "Only versions read in this format (csv, libsvm, jsonl)")
+      ->type_name("FORMAT");
+  AddListFlags(*list, o.list, "created, name, rows, size", "created desc");
+  list->footer(
+      "Examples:\n  kiln datasets list\n  kiln datasets list --format csv --order-by \"rows "
+      "desc\" --limit 5 --json");
   list->callback([&o] { o.action = DatasetsAction::kList; });
 
   CLI::App* show = cmd->add_subcommand(

@@ -52,11 +52,16 @@ nlohmann::json ModelJson(const track::ModelRecord& model) {
 core::Status List(const ModelsOptions& o, Session& session) {
   KILN_ASSIGN_OR_RETURN(track::MetaStore * store, session.Store());
   KILN_ASSIGN_OR_RETURN(int64_t project_id, session.ProjectId());
-  KILN_ASSIGN_OR_RETURN(std::vector<track::ModelRecord> models, store->registry().List(project_id));
+  KILN_ASSIGN_OR_RETURN(track::PageRequest request, ToPageRequest(o.list, false));
+  if (!o.with_alias.empty()) KILN_RETURN_IF_ERROR(track::ValidateAlias(o.with_alias));
+  KILN_ASSIGN_OR_RETURN(track::ModelRegistry::ModelPage page,
+                        store->registry().List(project_id, request, o.with_alias));
+  const std::vector<track::ModelRecord>& models = page.models;
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& model : models) list.push_back(ModelJson(model));
     session.out() << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    ReportNextPage(page.next_page_token, true, session);
     return core::Status::Ok();
   }
   if (models.empty()) {
@@ -73,6 +78,7 @@ core::Status List(const ModelsOptions& o, Session& session) {
                     TimeText(model.updated_ms)});
   }
   session.out() << FormatTable(rows);
+  ReportNextPage(page.next_page_token, false, session);
   return core::Status::Ok();
 }
 
@@ -192,7 +198,11 @@ CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& o) {
 
   CLI::App* list = cmd->add_subcommand("list", "List the models of the project");
   list->add_flag("--json", o.json, "Print a JSON array of model objects");
-  list->footer("Examples:\n  kiln models list\n  kiln models list --json");
+  list->add_option("--alias", o.with_alias, "Only models that have this alias")->type_name("ALIAS");
+  AddListFlags(*list, o.list, "name, updated, created", "name asc");
+  list->footer(
+      "Examples:\n  kiln models list\n  kiln models list --alias production --json\n  kiln "
+      "models list --order-by \"updated desc\" --limit 20");
   list->callback([&o] { o.action = ModelsAction::kList; });
 
   CLI::App* show = cmd->add_subcommand(

@@ -26,7 +26,7 @@ core::Result<int64_t> ParseRunId(std::string_view text, std::string_view what) {
                                text);
 }
 
-core::Result<OrderBy> ParseOrderBy(std::string_view text) {
+core::Result<OrderBy> SplitOrderBy(std::string_view text) {
   OrderBy order;
   std::string_view rest = core::Trim(text);
   const size_t space = rest.find_last_of(" \t");
@@ -42,6 +42,11 @@ core::Result<OrderBy> ParseOrderBy(std::string_view text) {
     rest = core::Trim(rest.substr(0, space));
   }
   order.field = std::string(rest);
+  return order;
+}
+
+core::Result<OrderBy> ParseOrderBy(std::string_view text) {
+  KILN_ASSIGN_OR_RETURN(OrderBy order, SplitOrderBy(text));
   const bool keyed = order.field.starts_with("metric.") || order.field.starts_with("param.");
   const bool plain = order.field == "start" || order.field == "end" || order.field == "id";
   if ((!keyed && !plain) || (keyed && order.field.back() == '.')) {

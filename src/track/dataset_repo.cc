@@ -108,4 +108,44 @@ Result<std::vector<DatasetVersionRecord>> DatasetRepo::List(int64_t project_id, 
   return ToVersions(rows);
 }
 
+Result<DatasetRepo::VersionPage> DatasetRepo::List(int64_t project_id, const PageRequest& page,
+                                                   const std::string& format) {
+  KILN_ASSIGN_OR_RETURN(int64_t offset, PageOffset(page));
+  const char* dir = page.descending ? "DESC" : "ASC";
+  std::string order;
+  if (page.order_by.empty() || page.order_by == "created") {
+    order = fmt::format("v.id {}", dir);  // ids grow with creation time
+  } else if (page.order_by == "name") {
+    order = fmt::format("d.name {}, v.version {}", dir, dir);
+  } else if (page.order_by == "rows") {
+    order = fmt::format("v.num_rows {}, v.id {}", dir, dir);
+  } else if (page.order_by == "size") {
+    order = fmt::format("v.size_bytes {}, v.id {}", dir, dir);
+  } else {
+    return core::InvalidArgument(
+        "invalid --order-by '{}' for datasets: expected created, name, rows or size",
+        page.order_by);
+  }
+  std::vector<SqlValue> params;
+  params.reserve(4);
+  params.emplace_back(project_id);
+  std::string where = "WHERE d.project_id = ?";
+  if (!format.empty()) {
+    where += " AND v.format = ?";
+    params.emplace_back(format);
+  }
+  params.emplace_back(page.limit + 1);
+  params.emplace_back(offset);
+  KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query(fmt::format("{}{} ORDER BY {} LIMIT ? OFFSET ?",
+                                                            kVersionSelect, where, order),
+                                                params));
+  VersionPage out;
+  out.versions = ToVersions(rows);
+  if (static_cast<int64_t>(out.versions.size()) > page.limit) {
+    out.versions.resize(static_cast<size_t>(page.limit));
+    out.next_page_token = NextPageToken(offset, page.limit);
+  }
+  return out;
+}
+
 }  // namespace kiln::track

@@ -160,14 +160,57 @@ Result<std::vector<ModelVersionRecord>> ModelRegistry::FindByArtifact(const std:
 }
 
 Result<std::vector<ModelRecord>> ModelRegistry::List(int64_t project_id) {
+  PageRequest all{"name", false, 10000, ""};
+  std::vector<ModelRecord> out;
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(ModelPage page, List(project_id, all));
+    for (ModelRecord& m : page.models) out.push_back(std::move(m));
+    if (page.next_page_token.empty()) return out;
+    all.page_token = page.next_page_token;
+  }
+}
+
+Result<ModelRegistry::ModelPage> ModelRegistry::List(int64_t project_id, const PageRequest& page,
+                                                     const std::string& alias) {
+  KILN_ASSIGN_OR_RETURN(int64_t offset, PageOffset(page));
+  const char* dir = page.descending ? "DESC" : "ASC";
+  std::string order;
+  if (page.order_by.empty() || page.order_by == "name") {
+    order = fmt::format("m.name {}", dir);
+  } else if (page.order_by == "updated") {
+    order = fmt::format("m.updated_ms {}, m.name", dir);
+  } else if (page.order_by == "created") {
+    order = fmt::format("m.created_ms {}, m.name", dir);
+  } else {
+    return core::InvalidArgument(
+        "invalid --order-by '{}' for models: expected name, updated or "
+        "created",
+        page.order_by);
+  }
+  std::vector<SqlValue> params;
+  params.reserve(4);
+  params.emplace_back(project_id);
+  std::string where = "m.project_id = ?";
+  if (!alias.empty()) {
+    where += " AND EXISTS (SELECT 1 FROM model_aliases a WHERE a.model_id = m.id AND a.alias = ?)";
+    params.emplace_back(alias);
+  }
+  params.emplace_back(page.limit + 1);
+  params.emplace_back(offset);
   KILN_ASSIGN_OR_RETURN(
       SqlRows rows,
-      db_.Query("SELECT m.id, p.name, m.name, m.description, m.created_ms, m.updated_ms, "
-                "(SELECT MAX(version) FROM model_versions v WHERE v.model_id = m.id) FROM models "
-                "m JOIN projects p ON p.id = m.project_id WHERE m.project_id = ? ORDER BY m.name",
-                {project_id}));
-  std::vector<ModelRecord> out;
+      db_.Query(fmt::format("SELECT m.id, p.name, m.name, m.description, m.created_ms, "
+                            "m.updated_ms, (SELECT MAX(version) FROM model_versions v WHERE "
+                            "v.model_id = m.id) FROM models m JOIN projects p ON p.id = "
+                            "m.project_id WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+                            where, order),
+                params));
+  ModelPage out;
   for (const SqlRow& row : rows) {
+    if (static_cast<int64_t>(out.models.size()) == page.limit) {
+      out.next_page_token = NextPageToken(offset, page.limit);
+      break;
+    }
     ModelRecord m;
     m.id = row.Int(0);
     m.project = row.Text(1);
@@ -181,7 +224,7 @@ Result<std::vector<ModelRecord>> ModelRegistry::List(int64_t project_id) {
                                     "model_versions v ON v.id = a.version_id WHERE a.model_id = ?",
                                     {m.id}));
     for (const SqlRow& a : aliases) m.aliases[a.Text(0)] = a.Int(1);
-    out.push_back(std::move(m));
+    out.models.push_back(std::move(m));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kiln/core/strings.h"
+#include "kiln/track/page.h"
 #include "transaction.h"
 
 namespace kiln::track {
@@ -52,20 +53,6 @@ std::string InList(size_t n) {
   std::string out = "(";
   for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
   return out + ")";
-}
-
-Result<int64_t> ParsePageToken(const std::string& token) {
-  if (token.empty()) return int64_t{0};
-  int64_t offset = -1;
-  const std::string_view digits = std::string_view(token).substr(token.rfind(':') + 1);
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
-  if (!token.starts_with("o:") || ec != std::errc() || ptr != digits.data() + digits.size() ||
-      offset < 0) {
-    return core::InvalidArgument(
-        "invalid --page-token '{}': expected the next_page_token printed by the previous page",
-        token);
-  }
-  return offset;
 }
 
 }  // namespace
@@ -224,10 +211,8 @@ Result<std::vector<MetricPoint>> RunRepo::MetricHistory(int64_t run_id, const st
 }
 
 Result<RunPage> RunRepo::List(const RunQuery& query) {
-  if (query.limit <= 0 || query.limit > 10000) {
-    return core::InvalidArgument("--limit must be between 1 and 10000, got {}", query.limit);
-  }
-  KILN_ASSIGN_OR_RETURN(int64_t offset, ParsePageToken(query.page_token));
+  KILN_ASSIGN_OR_RETURN(int64_t offset, PageOffset({query.order_by, query.descending, query.limit,
+                                                    query.page_token}));
   const char* dir = query.descending ? "DESC" : "ASC";
   // The order key: a metric or param (runs without it come last), or a run column.
   std::string key_table, key;
@@ -334,7 +319,7 @@ Result<RunPage> RunRepo::List(const RunQuery& query) {
   }
   if (static_cast<int64_t>(page.runs.size()) > query.limit) {
     page.runs.resize(static_cast<size_t>(query.limit));
-    page.next_page_token = fmt::format("o:{}", offset + query.limit);
+    page.next_page_token = NextPageToken(offset, query.limit);
   }
   KILN_RETURN_IF_ERROR(FillDetails(page.runs, /*artifacts=*/false));
   return page;

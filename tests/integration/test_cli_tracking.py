@@ -268,6 +268,35 @@ class Tracking(unittest.TestCase):
         self.fails(3, "lineage", f"dataset:{dev_dataset}")
         self.ok("datasets", "show", str(dev_dataset), "--project", "dev")
 
+    def test_models_and_datasets_lists_filter_order_and_page(self):
+        for name in ("alpha", "beta", "gamma"):
+            self.train("0.1", "--register", name)
+        self.ok("models", "alias", "beta", "production", "1")
+        names = [m["name"] for m in self.json("models", "list", "--json")]
+        self.assertEqual(names, ["alpha", "beta", "gamma"])
+        desc = [m["name"] for m in self.json("models", "list", "--order-by", "name desc",
+                                              "--json")]
+        self.assertEqual(desc, ["gamma", "beta", "alpha"])
+        self.assertEqual([m["name"] for m in self.json("models", "list", "--alias", "production",
+                                                       "--json")], ["beta"])
+        first = self.kiln("models", "list", "--limit", "2", "--json")
+        self.assertEqual([m["name"] for m in json.loads(first.stdout)], ["alpha", "beta"])
+        token = first.stderr.split("--page-token ")[1].strip()
+        rest = self.json("models", "list", "--limit", "2", "--page-token", token, "--json")
+        self.assertEqual([m["name"] for m in rest], ["gamma"])
+        self.assertIn("more: --page-token", self.ok("models", "list", "--limit", "1").stdout)
+        self.fails(2, "models", "list", "--order-by", "size")
+        self.fails(2, "models", "list", "--alias", "Not An Alias")
+
+        versions = self.json("datasets", "list", "--json")
+        self.assertEqual(len(versions), 2)  # train and valid files, one version each
+        by_rows = self.json("datasets", "list", "--order-by", "rows desc", "--json")
+        self.assertGreaterEqual(by_rows[0]["num_rows"], by_rows[1]["num_rows"])
+        self.assertEqual(len(self.json("datasets", "list", "--limit", "1", "--json")), 1)
+        self.assertEqual(self.json("datasets", "list", "--format", "libsvm", "--json"), [])
+        self.fails(2, "datasets", "list", "--order-by", "metric.auc")
+        self.fails(2, "datasets", "list", "--page-token", "nonsense")
+
     def test_tags_are_recorded(self):
         self.train("0.1", "--tag", "owner=ana", "--tag", "ticket=KILN-7")
         run = self.json("runs", "show", "1", "--json")

@@ -23,6 +23,9 @@ struct OrderBy {
   std::optional<bool> descending;
 };
 core::Result<OrderBy> ParseOrderBy(std::string_view text);
+// The same split into FIELD and an optional asc/desc, without checking FIELD (lists other than
+// runs check their own fields).
+core::Result<OrderBy> SplitOrderBy(std::string_view text);
 
 enum class EntityKind { kModel, kRun, kDataset };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kiln/core/result.h"
+#include "kiln/track/page.h"
 #include "kiln/track/records.h"
 #include "kiln/track/sql_connection.h"
 
@@ -24,6 +25,14 @@ class DatasetRepo {
                                                        const std::string& path_or_name);
   // Every version in the project, newest first.
   core::Result<std::vector<DatasetVersionRecord>> List(int64_t project_id, int64_t limit = 1000);
+  // A page of dataset versions: order_by "created" (default; newest first unless ascending),
+  // "name", "rows" or "size"; `format` keeps one format ("" = all).
+  struct VersionPage {
+    std::vector<DatasetVersionRecord> versions;
+    std::string next_page_token;
+  };
+  core::Result<VersionPage> List(int64_t project_id, const PageRequest& page,
+                                 const std::string& format = {});
 
  private:
   SqlConnection& db_;

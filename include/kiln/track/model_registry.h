@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kiln/core/result.h"
+#include "kiln/track/page.h"
 #include "kiln/track/records.h"
 #include "kiln/track/sql_connection.h"
 
@@ -31,6 +32,14 @@ class ModelRegistry {
   core::Result<std::vector<ModelVersionRecord>> FindByArtifact(const std::string& uri);
 
   core::Result<std::vector<ModelRecord>> List(int64_t project_id);
+  // A page of models: order_by "name" (default, ascending unless descending), "updated" or
+  // "created"; `alias` keeps only models that have that alias ("" = all).
+  struct ModelPage {
+    std::vector<ModelRecord> models;
+    std::string next_page_token;
+  };
+  core::Result<ModelPage> List(int64_t project_id, const PageRequest& page,
+                               const std::string& alias = {});
   // The model with all its versions and aliases.
   core::Result<ModelRecord> Get(int64_t project_id, const std::string& name);
 

@@ -357,6 +357,54 @@ TEST_P(MetaStoreTest, RegistryVersionsAliasesAndDeletion) {
   EXPECT_TRUE(store_->registry().List(project)->empty());
 }
 
+TEST_P(MetaStoreTest, ModelAndDatasetListsOrderFilterAndPage) {
+  const int64_t project = Project();
+  NewModelVersion nv;
+  nv.algorithm = "x";
+  for (const char* name : {"b", "c", "a"}) {
+    nv.artifact_uri = std::string("kiln-blob:xxh128:") + name;
+    ASSERT_TRUE(store_->registry().CreateVersion(project, name, nv).ok());
+  }
+  ASSERT_TRUE(store_->registry().SetAlias(project, "c", "production", 1).ok());
+  PageRequest page{"name", false, 2, ""};
+  auto first = store_->registry().List(project, page);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->models.size(), 2u);
+  EXPECT_EQ(first->models[0].name, "a");
+  EXPECT_EQ(first->models[1].name, "b");
+  page.page_token = first->next_page_token;
+  auto second = store_->registry().List(project, page);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->models.size(), 1u);
+  EXPECT_EQ(second->models[0].name, "c");
+  EXPECT_TRUE(second->next_page_token.empty());
+  auto aliased = store_->registry().List(project, PageRequest{"", false, 10, ""}, "production");
+  ASSERT_TRUE(aliased.ok());
+  ASSERT_EQ(aliased->models.size(), 1u);
+  EXPECT_EQ(aliased->models[0].name, "c");
+  EXPECT_EQ(store_->registry().List(project, PageRequest{"bogus", false, 10, ""}).status().code(),
+            core::StatusCode::kInvalidArgument);
+
+  NewDatasetVersion d;
+  d.schema_json = d.stats_json = "[]";
+  for (int i = 0; i < 3; ++i) {
+    d.name = d.source_path = "/d" + std::to_string(i);
+    d.content_hash = "h" + std::to_string(i);
+    d.format = i == 1 ? "libsvm" : "csv";
+    d.num_rows = 10 * (3 - i);
+    ASSERT_TRUE(store_->datasets().Record(project, d).ok());
+  }
+  auto by_rows = store_->datasets().List(project, PageRequest{"rows", false, 2, ""});
+  ASSERT_TRUE(by_rows.ok()) << by_rows.status().ToString();
+  ASSERT_EQ(by_rows->versions.size(), 2u);
+  EXPECT_EQ(by_rows->versions[0].num_rows, 10);
+  EXPECT_FALSE(by_rows->next_page_token.empty());
+  auto libsvm = store_->datasets().List(project, PageRequest{"", true, 10, ""}, "libsvm");
+  ASSERT_TRUE(libsvm.ok());
+  ASSERT_EQ(libsvm->versions.size(), 1u);
+  EXPECT_EQ(libsvm->versions[0].source_path, "/d1");
+}
+
 TEST_P(MetaStoreTest, LineageWalksUpAndDown) {
   const int64_t project = Project();
   NewDatasetVersion d;
