@@ -9,7 +9,7 @@
 #include "kiln/core/result.h"
 #include "kiln/track/page.h"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;
 }
 
