@@ -13,12 +13,6 @@
 namespace kiln::cli {
 namespace {
 
-std::string AbsolutePath(const std::string& path) {
-  std::error_code ec;
-  auto absolute = std::filesystem::absolute(path, ec);
-  return ec ? path : absolute.lexically_normal().string();
-}
-
 nlohmann::json ColumnStatsJson(const data::Column& column) {
   nlohmann::json stats;
   stats["name"] = column.name;

@@ -122,6 +122,12 @@ core::Result<data::Dataset> Session::ReadData(const std::string& path,
   return dataset;
 }
 
+std::string AbsolutePath(const std::string& path) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
 core::Status CheckInputFile(const std::string& flag, const std::string& path) {
   if (path.empty()) return core::InvalidArgument("{} needs a file name", flag);
   std::error_code ec;

@@ -90,6 +90,9 @@ class Session {
   std::unique_ptr<track::ArtifactStore> artifacts_;
 };
 
+// `path` made absolute and normalised (unchanged if that fails): how datasets are named.
+std::string AbsolutePath(const std::string& path);
+
 // OK if `path` is an existing regular file; otherwise kNotFound / kInvalidArgument naming the
 // flag ("--data") and the path.
 core::Status CheckInputFile(const std::string& flag, const std::string& path);

@@ -36,16 +36,12 @@ core::Result<track::DatasetVersionRecord> FindDataset(Session& session, const En
         "them)",
         *ref.dataset_id, store->description());
   }
-  std::error_code ec;
-  const std::filesystem::path absolute = std::filesystem::absolute(ref.reference, ec);
-  if (!ec) {
+  // A path names the dataset by its absolute form; anything else may be a dataset name.
+  for (const std::string& key : {AbsolutePath(ref.reference), ref.reference}) {
     KILN_ASSIGN_OR_RETURN(std::vector<track::DatasetVersionRecord> found,
-                          store->datasets().Find(project_id, absolute.lexically_normal().string()));
+                          store->datasets().Find(project_id, key));
     if (!found.empty()) return found.front();
   }
-  KILN_ASSIGN_OR_RETURN(std::vector<track::DatasetVersionRecord> found,
-                        store->datasets().Find(project_id, ref.reference));
-  if (!found.empty()) return found.front();
   return core::NotFound(
       "no dataset in project '{}' has the path or name '{}' (expected a dataset version id, a "
       "file that a tracked run read, or a dataset name; 'kiln datasets list' shows them)",

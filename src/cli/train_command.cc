@@ -41,12 +41,6 @@ core::Result<core::ParamMap> ResolveParams(const ml::AlgorithmEntry& entry,
   return entry.params.Resolve(pairs);
 }
 
-std::string AbsolutePath(const std::string& path) {
-  std::error_code ec;
-  auto absolute = std::filesystem::absolute(path, ec);
-  return ec ? path : absolute.lexically_normal().string();
-}
-
 std::string Shape(const data::Dataset& ds) {
   return fmt::format("{} × {}{}", Plural(ds.num_rows(), "row"),
                      Plural(ds.num_features(), "feature"), ds.is_sparse() ? " (sparse)" : "");

@@ -34,20 +34,22 @@ Status LineageRepo::AddEdge(const LineageEdge& edge) {
 }
 
 Result<std::vector<LineageEdge>> LineageRepo::EdgesFrom(const LineageNode& node) {
-  KILN_ASSIGN_OR_RETURN(SqlRows rows,
-                        db_.Query("SELECT src_kind, src_id, dst_kind, dst_id, relation FROM "
-                                  "lineage_edges WHERE src_kind = ? AND src_id = ? ORDER BY "
-                                  "dst_kind, dst_id",
-                                  {node.kind, node.id}));
-  return ToEdges(rows);
+  return Edges(node, /*from=*/true);
 }
 
 Result<std::vector<LineageEdge>> LineageRepo::EdgesTo(const LineageNode& node) {
-  KILN_ASSIGN_OR_RETURN(SqlRows rows,
-                        db_.Query("SELECT src_kind, src_id, dst_kind, dst_id, relation FROM "
-                                  "lineage_edges WHERE dst_kind = ? AND dst_id = ? ORDER BY "
-                                  "src_kind, src_id",
-                                  {node.kind, node.id}));
+  return Edges(node, /*from=*/false);
+}
+
+Result<std::vector<LineageEdge>> LineageRepo::Edges(const LineageNode& node, bool from) {
+  // Two fixed statements (one per index: the primary key, lineage_by_dst), never user text.
+  KILN_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_.Query(from ? "SELECT src_kind, src_id, dst_kind, dst_id, relation FROM lineage_edges "
+                       "WHERE src_kind = ? AND src_id = ? ORDER BY dst_kind, dst_id"
+                     : "SELECT src_kind, src_id, dst_kind, dst_id, relation FROM lineage_edges "
+                       "WHERE dst_kind = ? AND dst_id = ? ORDER BY src_kind, src_id",
+                {node.kind, node.id}));
   return ToEdges(rows);
 }
 

@@ -1,8 +1,7 @@
 #include "migrations.h"
 
-#include <chrono>
-
 #include "kiln/core/strings.h"
+#include "transaction.h"
 
 namespace kiln::track {
 namespace {
@@ -11,12 +10,6 @@ using core::Result;
 using core::Status;
 
 constexpr int64_t kMigrationLockKey = 0x6b696c6e;  // "kiln"
-
-int64_t MigrationTimeMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
   for (size_t pos = text.find(from); pos != std::string::npos;
@@ -49,7 +42,7 @@ Status MigrateLocked(SqlConnection& db, std::span<const Migration> migrations) {
     if (!s.ok()) return s.AddContext(fmt::format("while applying migration {}", m.name));
     KILN_RETURN_IF_ERROR(db.Execute("INSERT INTO kiln_schema_version (version, name, applied_ms) "
                                     "VALUES (?, ?, ?)",
-                                    {int64_t{m.version}, std::string(m.name), MigrationTimeMs()})
+                                    {int64_t{m.version}, std::string(m.name), NowMs()})
                              .status());
   }
   return Status::Ok();

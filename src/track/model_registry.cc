@@ -16,6 +16,11 @@ constexpr const char* kVersionSelect =
     "SELECT v.id, v.model_id, m.name, v.version, v.run_id, v.algorithm, v.artifact_uri, "
     "v.metrics_json, v.created_ms FROM model_versions v JOIN models m ON m.id = v.model_id ";
 
+constexpr const char* kModelSelect =
+    "SELECT m.id, p.name, m.name, m.description, m.created_ms, m.updated_ms, (SELECT "
+    "MAX(version) FROM model_versions v WHERE v.model_id = m.id) FROM models m JOIN projects p "
+    "ON p.id = m.project_id ";
+
 ModelVersionRecord ToVersion(const SqlRow& row) {
   ModelVersionRecord v;
   v.id = row.Int(0);
@@ -159,17 +164,6 @@ Result<std::vector<ModelVersionRecord>> ModelRegistry::FindByArtifact(const std:
   return out;
 }
 
-Result<std::vector<ModelRecord>> ModelRegistry::List(int64_t project_id) {
-  PageRequest all{"name", false, 10000, ""};
-  std::vector<ModelRecord> out;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(ModelPage page, List(project_id, all));
-    for (ModelRecord& m : page.models) out.push_back(std::move(m));
-    if (page.next_page_token.empty()) return out;
-    all.page_token = page.next_page_token;
-  }
-}
-
 Result<ModelRegistry::ModelPage> ModelRegistry::List(int64_t project_id, const PageRequest& page,
                                                      const std::string& alias) {
   KILN_ASSIGN_OR_RETURN(int64_t offset, PageOffset(page));
@@ -199,11 +193,7 @@ Result<ModelRegistry::ModelPage> ModelRegistry::List(int64_t project_id, const P
   params.emplace_back(offset);
   KILN_ASSIGN_OR_RETURN(
       SqlRows rows,
-      db_.Query(fmt::format("SELECT m.id, p.name, m.name, m.description, m.created_ms, "
-                            "m.updated_ms, (SELECT MAX(version) FROM model_versions v WHERE "
-                            "v.model_id = m.id) FROM models m JOIN projects p ON p.id = "
-                            "m.project_id WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
-                            where, order),
+      db_.Query(fmt::format("{}WHERE {} ORDER BY {} LIMIT ? OFFSET ?", kModelSelect, where, order),
                 params));
   ModelPage out;
   for (const SqlRow& row : rows) {
@@ -211,19 +201,7 @@ Result<ModelRegistry::ModelPage> ModelRegistry::List(int64_t project_id, const P
       out.next_page_token = NextPageToken(offset, page.limit);
       break;
     }
-    ModelRecord m;
-    m.id = row.Int(0);
-    m.project = row.Text(1);
-    m.name = row.Text(2);
-    m.description = row.Text(3);
-    m.created_ms = row.Int(4);
-    m.updated_ms = row.Int(5);
-    m.latest_version = row.Int(6);
-    KILN_ASSIGN_OR_RETURN(SqlRows aliases,
-                          db_.Query("SELECT a.alias, v.version FROM model_aliases a JOIN "
-                                    "model_versions v ON v.id = a.version_id WHERE a.model_id = ?",
-                                    {m.id}));
-    for (const SqlRow& a : aliases) m.aliases[a.Text(0)] = a.Int(1);
+    KILN_ASSIGN_OR_RETURN(ModelRecord m, ToModel(row));
     out.models.push_back(std::move(m));
   }
   return out;
@@ -231,17 +209,33 @@ Result<ModelRegistry::ModelPage> ModelRegistry::List(int64_t project_id, const P
 
 Result<ModelRecord> ModelRegistry::Get(int64_t project_id, const std::string& name) {
   KILN_ASSIGN_OR_RETURN(int64_t model_id, ModelId(project_id, name));
-  KILN_ASSIGN_OR_RETURN(std::vector<ModelRecord> all, List(project_id));
-  for (ModelRecord& m : all) {
-    if (m.id != model_id) continue;
-    KILN_ASSIGN_OR_RETURN(SqlRows rows, db_.Query(std::string(kVersionSelect) +
-                                                      "WHERE v.model_id = ? ORDER BY v.version",
-                                                  {model_id}));
-    for (const SqlRow& row : rows) m.versions.push_back(ToVersion(row));
-    KILN_RETURN_IF_ERROR(FillAliases(m.versions));
-    return std::move(m);
-  }
-  return core::NotFound("no registered model '{}'", name);
+  KILN_ASSIGN_OR_RETURN(SqlRows rows,
+                        db_.Query(std::string(kModelSelect) + "WHERE m.id = ?", {model_id}));
+  if (rows.empty()) return core::NotFound("no registered model '{}'", name);
+  KILN_ASSIGN_OR_RETURN(ModelRecord model, ToModel(rows[0]));
+  KILN_ASSIGN_OR_RETURN(
+      rows, db_.Query(std::string(kVersionSelect) + "WHERE v.model_id = ? ORDER BY v.version",
+                      {model_id}));
+  for (const SqlRow& row : rows) model.versions.push_back(ToVersion(row));
+  KILN_RETURN_IF_ERROR(FillAliases(model.versions));
+  return model;
+}
+
+Result<ModelRecord> ModelRegistry::ToModel(const SqlRow& row) {
+  ModelRecord m;
+  m.id = row.Int(0);
+  m.project = row.Text(1);
+  m.name = row.Text(2);
+  m.description = row.Text(3);
+  m.created_ms = row.Int(4);
+  m.updated_ms = row.Int(5);
+  m.latest_version = row.Int(6);
+  KILN_ASSIGN_OR_RETURN(SqlRows aliases,
+                        db_.Query("SELECT a.alias, v.version FROM model_aliases a JOIN "
+                                  "model_versions v ON v.id = a.version_id WHERE a.model_id = ?",
+                                  {m.id}));
+  for (const SqlRow& a : aliases) m.aliases[a.Text(0)] = a.Int(1);
+  return m;
 }
 
 Status ModelRegistry::SetAlias(int64_t project_id, const std::string& name,

@@ -340,13 +340,8 @@ Status RunRepo::Delete(int64_t run_id) {
                                      "?) OR (dst_kind = ? AND dst_id = ?)",
                                      {kind, run_id, kind, run_id})
                              .status());
-    for (const char* table :
-         {"metrics", "latest_metrics", "run_params", "run_tags", "run_artifacts"}) {
-      KILN_RETURN_IF_ERROR(
-          db_.Execute(fmt::format("DELETE FROM {} WHERE run_id = ?", table), {run_id}).status());
-    }
-    KILN_RETURN_IF_ERROR(
-        db_.Execute("UPDATE model_versions SET run_id = NULL WHERE run_id = ?", {run_id}).status());
+    // Params, tags, metrics and artifact records go by ON DELETE CASCADE; model versions keep
+    // their row with run_id set to NULL (ON DELETE SET NULL).
     return db_.Execute("DELETE FROM runs WHERE id = ?", {run_id}).status();
   });
 }

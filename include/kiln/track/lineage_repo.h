@@ -40,6 +40,7 @@ class LineageRepo {
   core::Result<std::string> Describe(const LineageNode& node);
 
  private:
+  core::Result<std::vector<LineageEdge>> Edges(const LineageNode& node, bool from);
   core::Status WalkInto(LineageTreeNode& parent, LineageDirection direction, int depth,
                         std::vector<LineageNode>& seen);
   SqlConnection& db_;

@@ -31,7 +31,6 @@ class ModelRegistry {
   // Versions whose artifact is `uri` (a model file registered twice shares one blob).
   core::Result<std::vector<ModelVersionRecord>> FindByArtifact(const std::string& uri);
 
-  core::Result<std::vector<ModelRecord>> List(int64_t project_id);
   // A page of models: order_by "name" (default, ascending unless descending), "updated" or
   // "created"; `alias` keeps only models that have that alias ("" = all).
   struct ModelPage {
@@ -58,6 +57,8 @@ class ModelRegistry {
   core::Result<int64_t> ModelId(int64_t project_id, const std::string& name);
   core::Status DeleteVersionRow(int64_t version_id, const std::string& label);
   core::Status FillAliases(std::vector<ModelVersionRecord>& versions);
+  // A row of kModelSelect with the model's aliases.
+  core::Result<ModelRecord> ToModel(const SqlRow& row);
   SqlConnection& db_;
 };
 

@@ -243,6 +243,15 @@ TEST_P(MetaStoreTest, DeleteRunRemovesItsRecordsButKeepsModels) {
   ASSERT_TRUE(store_->runs().Finish(run, kRunFinished).ok());
   ASSERT_TRUE(store_->runs().Delete(run).ok());
   EXPECT_EQ(store_->runs().Get(run).status().code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->runs().MetricHistory(run, "auc")->empty());
+  for (const char* table : {"metrics", "latest_metrics", "run_params"}) {
+    EXPECT_EQ(store_->sql()
+                  .Query(fmt::format("SELECT COUNT(*) FROM {} WHERE run_id = ?", table), {run})
+                  ->at(0)
+                  .Int(0),
+              0)
+        << table;
+  }
   auto kept = store_->registry().Resolve(project, "churn/1");
   ASSERT_TRUE(kept.ok());
   EXPECT_FALSE(kept->run_id.has_value());
@@ -350,11 +359,11 @@ TEST_P(MetaStoreTest, RegistryVersionsAliasesAndDeletion) {
   EXPECT_EQ(store_->registry().CreateVersion(project, "churn", nv)->version, 4);
   EXPECT_EQ(store_->registry().Resolve(project, "churn/3").status().code(),
             core::StatusCode::kNotFound);
-  auto models = store_->registry().List(project);
+  auto models = store_->registry().List(project, PageRequest{});
   ASSERT_TRUE(models.ok());
-  ASSERT_EQ(models->size(), 1u);
+  ASSERT_EQ(models->models.size(), 1u);
   ASSERT_TRUE(store_->registry().DeleteModel(project, "churn").ok());
-  EXPECT_TRUE(store_->registry().List(project)->empty());
+  EXPECT_TRUE(store_->registry().List(project, PageRequest{})->models.empty());
 }
 
 TEST_P(MetaStoreTest, ModelAndDatasetListsOrderFilterAndPage) {
