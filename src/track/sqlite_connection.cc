@@ -2,6 +2,7 @@
 // statements (the metric-logging path runs the same INSERT thousands of times).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -77,6 +78,22 @@ class SqliteConnection final : public SqlConnection {
     Status error = Error(rc, sql, message != nullptr ? message : sqlite3_errmsg(db_));
     sqlite3_free(message);
     return error;
+  }
+
+  // For statements SQLite answers "busy" without calling the busy handler (switching a new file
+  // to WAL while other processes open it too): retried with backoff until the busy timeout.
+  Status ExecuteUntilNotBusy(std::string_view sql) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (int attempt = 0;; ++attempt) {
+      Status s = ExecuteScript(sql);
+      const int rc = sqlite3_errcode(db_) & 0xff;
+      if (s.ok() || (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        return s;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5 * (attempt + 1), 100)));
+    }
   }
 
   Status BeginWrite() override {
@@ -215,7 +232,7 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path) {
   // power loss can drop the last transactions); foreign keys are off by default in SQLite.
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
-    Status s = connection->ExecuteScript(pragma);
+    Status s = connection->ExecuteUntilNotBusy(pragma);
     if (!s.ok()) return s.AddContext("while opening the SQLite store " + path);
   }
   return std::unique_ptr<SqlConnection>(std::move(connection));

@@ -131,10 +131,16 @@ class TrackingSafety(unittest.TestCase):
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for i in range(16)
         ]
-        for p in processes:
-            _, err = p.communicate(timeout=600)
-            self.assertEqual(p.returncode, 0, err)
-            self.assertNotIn("locked", err)
+        try:
+            for p in processes:
+                _, err = p.communicate(timeout=600)
+                self.assertEqual(p.returncode, 0, err)
+                self.assertNotIn("locked", err)
+        finally:  # a failure leaves no process writing into the directory being removed
+            for p in processes:
+                if p.poll() is None:
+                    p.kill()
+                p.communicate()
         self.assertEqual(count_sql("SELECT COUNT(*) FROM runs WHERE status = 'finished'"), "16")
         self.assertEqual(count_sql("SELECT COUNT(DISTINCT version) FROM model_versions"), "16")
         self.assertEqual(count_sql("SELECT MAX(version) FROM model_versions"), "16")
