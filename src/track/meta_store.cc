@@ -50,6 +50,7 @@ MetaStore::MetaStore(std::unique_ptr<SqlConnection> db)
       datasets_(*db_),
       registry_(*db_),
       deployments_(*db_),
+      traffic_(*db_),
       lineage_(*db_) {}
 
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& uri) {

@@ -15,6 +15,7 @@
 #include "kiln/track/project_repo.h"
 #include "kiln/track/run_repo.h"
 #include "kiln/track/sql_connection.h"
+#include "kiln/track/traffic_repo.h"
 
 namespace kiln::track {
 
@@ -48,6 +49,7 @@ class MetaStore {
   DatasetRepo& datasets() { return datasets_; }
   ModelRegistry& registry() { return registry_; }
   DeploymentRepo& deployments() { return deployments_; }
+  TrafficRepo& traffic() { return traffic_; }
   LineageRepo& lineage() { return lineage_; }
 
   // Every artifact URI a record points at (model versions, run artifacts): what GC must keep.
@@ -62,6 +64,7 @@ class MetaStore {
   DatasetRepo datasets_;
   ModelRegistry registry_;
   DeploymentRepo deployments_;
+  TrafficRepo traffic_;
   LineageRepo lineage_;
 };
 

@@ -53,8 +53,10 @@ class ModelRegistry {
   // Deletes the model and every version; kFailedPrecondition if any version is deployed.
   core::Status DeleteModel(int64_t project_id, const std::string& name);
 
- private:
+  // The model's id; kNotFound pointing at `kiln models list`.
   core::Result<int64_t> ModelId(int64_t project_id, const std::string& name);
+
+ private:
   core::Status DeleteVersionRow(int64_t version_id, const std::string& label);
   core::Status FillAliases(std::vector<ModelVersionRecord>& versions);
   // A row of kModelSelect with the model's aliases.

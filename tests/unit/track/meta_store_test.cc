@@ -366,6 +366,49 @@ TEST_P(MetaStoreTest, RegistryVersionsAliasesAndDeletion) {
   EXPECT_TRUE(store_->registry().List(project, PageRequest{})->models.empty());
 }
 
+TEST_P(MetaStoreTest, TrafficRoutesShareAtMostAllTheTraffic) {
+  const int64_t project = Project();
+  NewModelVersion nv;
+  nv.algorithm = "logistic_regression";
+  for (int i = 1; i <= 2; ++i) {
+    nv.artifact_uri = "kiln-blob:xxh128:0" + std::to_string(i);
+    ASSERT_TRUE(store_->registry().CreateVersion(project, "m", nv).ok());
+  }
+  ASSERT_TRUE(store_->registry().SetAlias(project, "m", "production", 1).ok());
+  ASSERT_TRUE(store_->registry().SetAlias(project, "m", "canary", 2).ok());
+  TrafficRepo& traffic = store_->traffic();
+  EXPECT_TRUE(traffic.List(project, "m")->empty());
+  ASSERT_TRUE(traffic.Set(project, "m", {"canary", 30, false}).ok());
+  ASSERT_TRUE(traffic.Set(project, "m", {"canary", 40, false}).ok());  // replaces
+  auto over = traffic.Set(project, "m", {"production", 70, false});
+  EXPECT_EQ(over.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(over.message().find("canary 40%"), std::string::npos) << over.message();
+  ASSERT_TRUE(traffic.Set(project, "m", {"production", 60, false}).ok());
+  ASSERT_TRUE(traffic.Set(project, "m", {"canary", 100, true}).ok());     // a shadow adds no share
+  EXPECT_EQ(traffic.Set(project, "m", {"production", 100, true}).code(),  // one shadow per model
+            core::StatusCode::kInvalidArgument);
+  auto routes = traffic.List(project, "m");
+  ASSERT_TRUE(routes.ok());
+  ASSERT_EQ(routes->size(), 2u);
+  EXPECT_EQ((*routes)[0].alias, "canary");
+  EXPECT_TRUE((*routes)[0].shadow);
+  EXPECT_EQ((*routes)[1].weight, 60);
+  EXPECT_EQ(traffic.Set(project, "m", {"nope", 10, false}).code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(traffic.Set(project, "x", {"canary", 10, false}).code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(traffic.Set(project, "m", {"canary", 0, false}).code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(traffic.Set(project, "m", {"canary", 101, false}).code(),
+            core::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(traffic.Remove(project, "m", "production").ok());
+  EXPECT_EQ(traffic.Remove(project, "m", "production").code(), core::StatusCode::kNotFound);
+  // Deleting the model deletes its routes.
+  ASSERT_TRUE(store_->registry().DeleteModel(project, "m").ok());
+  EXPECT_EQ(traffic.List(project, "m").status().code(), core::StatusCode::kNotFound);
+  auto left = store_->sql().Query("SELECT COUNT(*) FROM traffic_routes", {});
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ((*left)[0].Int(0), 0);
+}
+
 TEST_P(MetaStoreTest, ModelAndDatasetListsOrderFilterAndPage) {
   const int64_t project = Project();
   NewModelVersion nv;
