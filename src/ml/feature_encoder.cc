@@ -292,11 +292,7 @@ core::Result<DesignMatrix> FeatureEncoder::TransformDense(const data::DatasetVie
     const int32_t code = r.col->codes[view.row(i)];
     return code < 0 ? -1 : r.remap[static_cast<size_t>(code)];
   };
-  auto encode = [&](const ColumnPlan& p, float v) -> float {
-    const double center = options_.standardize ? p.mean : 0.0;
-    const double x = std::isnan(v) ? p.mean : static_cast<double>(v);
-    return static_cast<float>((x - center) / p.scale);
-  };
+  auto encode = [&](const ColumnPlan& p, float v) -> float { return EncodeNumeric(p, v); };
 
   // Dense when compact: few features, or at least a tenth of the entries non-zero.
   const size_t d = num_features_;

@@ -72,7 +72,16 @@ class FeatureEncoder {
   // on.
   core::Result<DesignMatrix> Transform(const data::DatasetView& view, core::ThreadPool& pool) const;
 
+  // The encoded value of numeric plan column `p` for input `v` (NaN = missing, imputed with the
+  // mean); Transform and one-row scorers both go through it.
+  float EncodeNumeric(const ColumnPlan& p, float v) const {
+    const double center = options_.standardize ? p.mean : 0.0;
+    const double x = v != v ? p.mean : static_cast<double>(v);
+    return static_cast<float>((x - center) / p.scale);
+  }
+
   bool sparse() const { return sparse_; }
+  const FeatureEncoderOptions& options() const { return options_; }
   size_t num_features() const { return num_features_; }
   const std::vector<ColumnPlan>& columns() const { return columns_; }
   // Names of the encoded features ("age", "age:missing", "contract=One year", "city#17", or

@@ -1,6 +1,6 @@
 // Model: a trained model. Predicts on rows laid out like its training data (by column name for
-// dense data, by feature index for sparse data), saves itself into a model file, and describes
-// itself for `kiln inspect`.
+// dense data, by feature index for sparse data), saves itself into a model file, describes
+// itself for `kiln inspect` and, where it can, writes itself as PMML for `kiln export`.
 //
 // ModelInfo: the self-describing header every model file carries.
 // Thread-safety: Predict is const and safe to call from several threads at once.
@@ -17,6 +17,7 @@
 #include "kiln/data/dataset_view.h"
 #include "kiln/data/schema.h"
 #include "kiln/ml/predictions.h"
+#include "kiln/ml/row_predictor.h"
 #include "kiln/ml/task.h"
 
 namespace kiln::ml {
@@ -61,6 +62,14 @@ class Model {
   virtual core::Status Save(core::ArrayFileWriter& writer) const = 0;
   // Algorithm-specific description for `kiln inspect` (coefficients, iterations, ...).
   virtual nlohmann::json Describe() const = 0;
+  // A one-row scorer for serving (see row_predictor.h), or nullptr when the model has none and
+  // callers go through Predict.
+  virtual std::unique_ptr<RowPredictor> MakeRowPredictor() const { return nullptr; }
+  // The model as a PMML document that scores like Predict (`kiln export --format pmml`).
+  // kUnimplemented for algorithms (or models) PMML export does not cover, saying why.
+  virtual core::Result<std::string> ExportPmml() const {
+    return core::Unimplemented("{} models cannot be exported to PMML", info_.algorithm);
+  }
 
  private:
   ModelInfo info_;

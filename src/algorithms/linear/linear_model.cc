@@ -7,6 +7,7 @@
 
 #include "kiln/core/strings.h"
 #include "kiln/ml/labels.h"
+#include "kiln/ml/pmml_export.h"
 
 namespace kiln::algorithms::linear {
 namespace {
@@ -37,6 +38,29 @@ constexpr size_t kDescribeAllWeights = 100000;
 
 }  // namespace
 
+int32_t ApplyLink(Link link, double* z, size_t k) {
+  switch (link) {
+    case Link::kIdentity:
+      return -1;
+    case Link::kLogistic: {
+      const double v = z[0];
+      z[0] = v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v));
+      return v > 0 ? 1 : 0;
+    }
+    case Link::kSoftmax: {
+      const size_t best = static_cast<size_t>(std::max_element(z, z + k) - z);
+      const double m = z[best];
+      double s = 0;
+      for (size_t c = 0; c < k; ++c) s += (z[c] = std::exp(z[c] - m));
+      for (size_t c = 0; c < k; ++c) z[c] /= s;
+      return static_cast<int32_t>(best);
+    }
+    case Link::kDecision:
+      return k == 1 ? (z[0] > 0 ? 1 : 0) : static_cast<int32_t>(std::max_element(z, z + k) - z);
+  }
+  return -1;
+}
+
 LinearModel::LinearModel(ml::ModelInfo info, Link link, ml::FeatureEncoder encoder, size_t outputs,
                          core::Array<double> weights, core::Array<double> intercept)
     : ml::Model(std::move(info)),
@@ -61,46 +85,14 @@ core::Result<ml::Predictions> LinearModel::Predict(const data::DatasetView& view
   ml::Predictions out;
   out.task = info().label.task;
   out.rows = x.rows();
+  out.probabilistic = link_ != Link::kDecision;
   const size_t n = x.rows();
-  const size_t k = outputs_;
-  switch (link_) {
-    case Link::kIdentity:
-      out.scores = std::move(z);
-      break;
-    case Link::kLogistic:
-      out.scores.resize(n);
-      out.classes.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        const double v = z[i];
-        const double p = v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v));
-        out.scores[i] = p;
-        out.classes[i] = v > 0 ? 1 : 0;
-      }
-      break;
-    case Link::kSoftmax:
-      out.classes.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        double* row = z.data() + i * k;
-        const size_t best = static_cast<size_t>(std::max_element(row, row + k) - row);
-        const double m = row[best];
-        double s = 0;
-        for (size_t c = 0; c < k; ++c) s += (row[c] = std::exp(row[c] - m));
-        for (size_t c = 0; c < k; ++c) row[c] /= s;
-        out.classes[i] = static_cast<int32_t>(best);
-      }
-      out.scores = std::move(z);
-      break;
-    case Link::kDecision:
-      out.probabilistic = false;
-      out.classes.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        const double* row = z.data() + i * k;
-        out.classes[i] = k == 1 ? (row[0] > 0 ? 1 : 0)
-                                : static_cast<int32_t>(std::max_element(row, row + k) - row);
-      }
-      out.scores = std::move(z);
-      break;
+  if (link_ != Link::kIdentity) out.classes.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t c = ApplyLink(link_, z.data() + i * outputs_, outputs_);
+    if (link_ != Link::kIdentity) out.classes[i] = c;
   }
+  out.scores = std::move(z);
   return out;
 }
 
@@ -137,6 +129,30 @@ core::Result<std::unique_ptr<ml::Model>> LinearModel::Load(const core::ArrayFile
   }
   return std::unique_ptr<ml::Model>(std::make_unique<LinearModel>(
       std::move(info), link, std::move(encoder).value(), k, std::move(w), std::move(b)));
+}
+
+core::Result<std::string> LinearModel::ExportPmml() const {
+  ml::LinearPmml pmml;
+  pmml.info = &info();
+  pmml.encoder = &encoder_;
+  pmml.outputs = outputs_;
+  pmml.weights = weights_.span();
+  pmml.intercept = intercept_.span();
+  switch (link_) {
+    case Link::kIdentity:
+      pmml.kind = ml::LinearPmml::Kind::kRegression;
+      break;
+    case Link::kLogistic:
+      pmml.kind = ml::LinearPmml::Kind::kLogistic;
+      break;
+    case Link::kSoftmax:
+      pmml.kind = ml::LinearPmml::Kind::kSoftmax;
+      break;
+    case Link::kDecision:
+      pmml.kind = ml::LinearPmml::Kind::kDecision;
+      break;
+  }
+  return ml::WriteLinearPmml(pmml);
 }
 
 nlohmann::json LinearModel::Describe() const {

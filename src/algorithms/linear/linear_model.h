@@ -32,6 +32,10 @@ enum class Link {
   kDecision,  // SVM: decision values (K = 1 binary, K classes one-vs-rest), not probabilities
 };
 
+// Turns one row's K margins into its scores in place (probabilities for logistic and softmax)
+// and returns the predicted class, or -1 for regression. Predict and the row predictor share it.
+int32_t ApplyLink(Link link, double* z, size_t k);
+
 class LinearModel final : public ml::Model {
  public:
   LinearModel(ml::ModelInfo info, Link link, ml::FeatureEncoder encoder, size_t outputs,
@@ -41,10 +45,14 @@ class LinearModel final : public ml::Model {
                                         core::Context& ctx) const override;
   core::Status Save(core::ArrayFileWriter& writer) const override;
   nlohmann::json Describe() const override;
+  std::unique_ptr<ml::RowPredictor> MakeRowPredictor() const override;
+  // A RegressionModel with the encoder's preprocessing (ml/pmml_export.h).
+  core::Result<std::string> ExportPmml() const override;
 
   static core::Result<std::unique_ptr<ml::Model>> Load(const core::ArrayFileReader& file,
                                                        ml::ModelInfo info);
 
+  Link link() const { return link_; }
   const ml::FeatureEncoder& encoder() const { return encoder_; }
   size_t outputs() const { return outputs_; }
   // K x d row-major, in the encoded (standardized) feature space.
