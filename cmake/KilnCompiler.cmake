@@ -14,6 +14,18 @@ if(KILN_SANITIZE)
                                                 -fno-sanitize-recover=undefined -O1)
   target_link_options(kiln_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(KILN_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "KILN_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++); found "
+                        "${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  # Coverage instrumentation for libFuzzer in every Kiln target (the fuzz binaries add
+  # -fsanitize=fuzzer for libFuzzer's main); any UB report aborts, so the fuzzer records it.
+  target_compile_options(kiln_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                -fno-sanitize-recover=undefined
+                                                -fno-omit-frame-pointer -g)
+  target_link_options(kiln_options INTERFACE -fsanitize=address,undefined)
+endif()
 target_include_directories(kiln_options INTERFACE ${PROJECT_SOURCE_DIR}/include)
 target_compile_definitions(kiln_options INTERFACE KILN_VERSION="${PROJECT_VERSION}")
 

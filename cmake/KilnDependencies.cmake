@@ -16,3 +16,16 @@ endif()
 # MetaStore dialects: SQLite embedded, PostgreSQL through libpq.
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# HTTP server: Boost.Beast on Asio (header-only).
+find_package(Boost 1.74 REQUIRED)
+# HTTPS for kiln serve (Asio's SSL streams).
+find_package(OpenSSL REQUIRED)
+# gRPC front end of `kiln serve`: Debian 12 ships grpc++ and protobuf pkg-config files (its gRPC
+# CMake config is incomplete), and protoc with the grpc_cpp_plugin generator.
+pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
+pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
+find_program(PROTOC_PROGRAM protoc REQUIRED)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+# PMML documents: read by kiln serve's pmml processor, written by kiln export (Debian's
+# libpugixml-dev ships a CMake package).
+find_package(pugixml REQUIRED)
