@@ -36,9 +36,12 @@ class SigintScope {
     // SA_RESETHAND: the first Ctrl-C cancels cleanly, a second one kills the process.
     action.sa_flags = SA_RESETHAND;
     installed_ = sigaction(SIGINT, &action, &previous_) == 0;
+    // SIGTERM (a service manager, `kill`) asks for the same orderly stop: kiln serve drains.
+    installed_term_ = sigaction(SIGTERM, &action, &previous_term_) == 0;
   }
   ~SigintScope() {
     if (installed_) sigaction(SIGINT, &previous_, nullptr);
+    if (installed_term_) sigaction(SIGTERM, &previous_term_, nullptr);
     g_cancel_flag = nullptr;
   }
   SigintScope(const SigintScope&) = delete;
@@ -46,7 +49,9 @@ class SigintScope {
 
  private:
   struct sigaction previous_ {};
+  struct sigaction previous_term_ {};
   bool installed_ = false;
+  bool installed_term_ = false;
 };
 
 }  // namespace

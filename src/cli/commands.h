@@ -40,12 +40,17 @@ core::Status RunTrain(const TrainOptions& options, Session& session);
 
 struct PredictOptions {
   std::string model;
+  std::string url;   // predict through a running `kiln serve` instead of a model file
+  std::string name;  // the served model's name (with --url), NAME or NAME@ALIAS
+  size_t batch_rows = 1024;
   std::string data;
   std::string output;  // "" or "-" = stdout
   RunOptions run;
 };
 CLI::App* AddPredictCommand(CLI::App& app, PredictOptions& options);
 core::Status RunPredict(const PredictOptions& options, Session& session);
+// kiln predict --url URL NAME: the same CSV, answered by a server (predict_remote.cc).
+core::Status RunPredictRemote(const PredictOptions& options, Session& session);
 
 struct EvaluateOptions {
   std::string model;
@@ -65,6 +70,14 @@ struct InspectOptions {
 };
 CLI::App* AddInspectCommand(CLI::App& app, InspectOptions& options);
 core::Status RunInspect(const InspectOptions& options, Session& session);
+
+struct ExportOptions {
+  std::string model;
+  std::string format = "pmml";
+  std::string output;  // "-" = stdout
+};
+CLI::App* AddExportCommand(CLI::App& app, ExportOptions& options);
+core::Status RunExport(const ExportOptions& options, Session& session);
 
 struct AlgorithmsOptions {
   std::string name;  // "" = list all
@@ -92,7 +105,7 @@ struct RunsOptions {
 CLI::App* AddRunsCommand(CLI::App& app, RunsOptions& options);
 core::Status RunRuns(const RunsOptions& options, Session& session);
 
-enum class ModelsAction { kNone, kList, kShow, kAlias, kDelete };
+enum class ModelsAction { kNone, kList, kShow, kAlias, kDelete, kLoad, kUnload };
 struct ModelsOptions {
   ModelsAction action = ModelsAction::kNone;
   std::string name;  // NAME, NAME/VERSION or NAME@ALIAS
@@ -102,9 +115,18 @@ struct ModelsOptions {
   bool json = false;
   std::string with_alias;  // list --alias
   ListFlags list;
+  // load / unload / list --url: a running `kiln serve` (models_remote.cc).
+  std::string url;
+  std::string token;     // "" = $KILN_SERVE_ADMIN_TOKEN / $KILN_SERVE_TOKEN
+  std::string path;      // load --path: a model file on the server's disk
+  std::string platform;  // load --platform (with --path)
+  bool no_wait = false;
+  double timeout_seconds = 600;
 };
 CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& options);
 core::Status RunModels(const ModelsOptions& options, Session& session);
+// kiln models load|unload|list --url URL: the admin routes of a running server.
+core::Status RunModelsRemote(const ModelsOptions& options, Session& session);
 
 enum class DatasetsAction { kNone, kList, kShow };
 struct DatasetsOptions {
@@ -135,5 +157,51 @@ struct GcCommandOptions {
 };
 CLI::App* AddGcCommand(CLI::App& app, GcCommandOptions& options);
 core::Status RunGc(const GcCommandOptions& options, Session& session);
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;
+  std::string model_dir;
+  std::vector<std::string> models;  // NAME, NAME@ALIAS, NAME/V
+  double poll_seconds = 2;
+  std::string auth_token;
+  std::string admin_token;             // load/unload need it when set (else auth_token)
+  std::string model_control = "poll";  // poll | explicit
+  std::vector<std::string> load;       // explicit mode: NAME[@ALIAS|/VERSION] loaded at start
+  std::string access_log;
+  size_t max_body_mb = 64;
+  size_t max_connections = 4096;
+  size_t max_batch_size = 0;  // dynamic batching: 0 = off
+  int64_t batch_delay_us = 500;
+  double drain_seconds = 10;
+  std::string port_file;  // written with the bound port once serving (for scripts and tests)
+  int grpc_port = -1;     // -1 = no gRPC endpoint; 0 = any free port
+  std::string grpc_port_file;
+  std::string tls_cert;  // HTTPS (and TLS for gRPC): PEM certificate chain and key
+  std::string tls_key;
+};
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options);
+core::Status RunServe(const ServeOptions& options, Session& session);
+
+struct DeployOptions {
+  std::string model;
+  std::string alias;
+  double weight = 100;
+  bool shadow = false;
+  bool remove = false;
+};
+CLI::App* AddDeployCommand(CLI::App& app, DeployOptions& options);
+core::Status RunDeploy(const DeployOptions& options, Session& session);
+
+enum class DeploymentsAction { kNone, kList, kShow };
+struct DeploymentsOptions {
+  DeploymentsAction action = DeploymentsAction::kNone;
+  std::string model;
+  bool all = false;
+  bool json = false;
+};
+CLI::App* AddDeploymentsCommand(CLI::App& app, DeploymentsOptions& options);
+core::Status RunDeployments(const DeploymentsOptions& options, Session& session);
 
 }  // namespace kiln::cli

@@ -1,5 +1,6 @@
 // kiln models: the model registry — list models, show one (versions, aliases, metrics), point
-// aliases at versions, delete a version or a whole model.
+// aliases at versions, delete a version or a whole model; and load or unload models on a running
+// server (--url, models_remote.cc).
 #include <charconv>
 
 #include <fmt/format.h>
@@ -23,7 +24,23 @@ constexpr const char* kModelsExamples = R"(Examples:
 'kiln train --output NAME.kiln' registers a new version of model NAME (or of --register NAME).
 A model reference is NAME (the latest version), NAME/VERSION or NAME@ALIAS.
 'kiln models delete NAME[/VERSION]' deletes a model or one version; a version a live deployment
-serves cannot be deleted.)";
+serves cannot be deleted.
+'kiln models load|unload --url URL NAME' loads or unloads a model on a running 'kiln serve';
+'kiln models list --url URL' shows what it serves (see 'kiln models load --help').)";
+
+// --url and --token on a subcommand that talks to a running server.
+void AddServerFlags(CLI::App& cmd, ModelsOptions& o, bool required) {
+  CLI::Option* url =
+      cmd.add_option("--url", o.url, "A running 'kiln serve': http://HOST:PORT")->type_name("URL");
+  if (required) url->required();
+  cmd.add_option("--token", o.token,
+                 "Bearer token for the server [default: $KILN_SERVE_ADMIN_TOKEN for load and "
+                 "unload, else $KILN_SERVE_TOKEN]")
+      ->type_name("TOKEN");
+  cmd.add_option("--timeout", o.timeout_seconds, "Seconds to wait for the server's answer")
+      ->default_str("600")
+      ->check(CLI::Range(0.1, 86400.0));
+}
 
 std::string AliasesText(const std::vector<std::string>& aliases) {
   return aliases.empty() ? "-" : core::Join(aliases, ",");
@@ -192,7 +209,8 @@ core::Status Delete(const ModelsOptions& o, Session& session) {
 }  // namespace
 
 CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& o) {
-  CLI::App* cmd = app.add_subcommand("models", "List, show, alias and delete registered models");
+  CLI::App* cmd = app.add_subcommand(
+      "models", "List, show, alias and delete registered models; load and unload them on a server");
   cmd->require_subcommand(1);
   cmd->footer(kModelsExamples);
 
@@ -200,9 +218,13 @@ CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& o) {
   list->add_flag("--json", o.json, "Print a JSON array of model objects");
   list->add_option("--alias", o.with_alias, "Only models that have this alias")->type_name("ALIAS");
   AddListFlags(*list, o.list, "name, updated, created", "name asc");
+  AddServerFlags(*list, o, /*required=*/false);
   list->footer(
       "Examples:\n  kiln models list\n  kiln models list --alias production --json\n  kiln "
-      "models list --order-by \"updated desc\" --limit 20");
+      "models list --order-by \"updated desc\" --limit 20\n  kiln models list --url "
+      "http://127.0.0.1:8080\n\nWith --url: the models a running 'kiln serve' has (its "
+      "repository index: NAME,\nVERSION, STATE READY/LOADING/UNLOADING/UNAVAILABLE and the "
+      "REASON).");
   list->callback([&o] { o.action = ModelsAction::kList; });
 
   CLI::App* show = cmd->add_subcommand(
@@ -242,10 +264,57 @@ CLI::App* AddModelsCommand(CLI::App& app, ModelsOptions& o) {
       "deployment serves cannot be deleted. 'kiln gc' then frees the\nmodel files no record "
       "refers to any more.");
   remove->callback([&o] { o.action = ModelsAction::kDelete; });
+
+  CLI::App* load = cmd->add_subcommand(
+      "load", "Load a model on a running server (warmed before it takes requests)");
+  load->add_option("model", o.name, "The name the server serves it under")
+      ->type_name("NAME")
+      ->required();
+  AddServerFlags(*load, o, /*required=*/true);
+  load->add_option("--version", o.version,
+                   "That version of the server's repository (registry or --model-dir); with "
+                   "--path, the version number the file serves as (default 1)")
+      ->type_name("V")
+      ->check(CLI::PositiveNumber);
+  load->add_option("--alias", o.alias, "The version a registry alias (or config.json label) names")
+      ->type_name("ALIAS");
+  load->add_option("--path", o.path, "A model file on the server's disk instead of the repository")
+      ->type_name("FILE");
+  load->add_option("--platform", o.platform,
+                   "With --path: kiln or xgboost_json (default: detected from the file)")
+      ->type_name("NAME");
+  load->add_flag("--no-wait", o.no_wait,
+                 "Return once the server has queued the load (202); 'list --url' shows its state");
+  load->add_flag("--json", o.json, "Print the server's answer");
+  load->footer(
+      "Examples:\n"
+      "  kiln models load --url http://127.0.0.1:8080 churn\n"
+      "  kiln models load --url http://127.0.0.1:8080 churn --alias canary\n"
+      "  kiln models load --url http://127.0.0.1:8080 big --path /models/big.json --version 2\n"
+      "\n"
+      "Without --version, --alias or --path the server loads what its source names of the model\n"
+      "(the --models spec, the registry's latest version, or --model-dir's version policy); with\n"
+      "--model-control poll that also hands a model back to polling after an unload. A load that\n"
+      "fails leaves the versions that were serving in place. The flags make the body of\n"
+      "POST /v2/repository/models/NAME/load (docs/serving.md).");
+  load->callback([&o] { o.action = ModelsAction::kLoad; });
+
+  CLI::App* unload = cmd->add_subcommand(
+      "unload", "Unload a model from a running server (its memory is returned)");
+  unload->add_option("model", o.name, "The served model's name")->type_name("NAME")->required();
+  AddServerFlags(*unload, o, /*required=*/true);
+  unload->add_flag("--no-wait", o.no_wait, "Return once the server has queued the unload (202)");
+  unload->add_flag("--json", o.json, "Print the server's answer");
+  unload->footer(
+      "Examples:\n  kiln models unload --url http://127.0.0.1:8080 churn\n\n"
+      "Requests in flight finish on the model; new ones get 404. With --model-control poll the\n"
+      "model stays unloaded (polls skip it) until 'kiln models load' brings it back.");
+  unload->callback([&o] { o.action = ModelsAction::kUnload; });
   return cmd;
 }
 
 core::Status RunModels(const ModelsOptions& options, Session& session) {
+  if (!options.url.empty()) return RunModelsRemote(options, session);
   switch (options.action) {
     case ModelsAction::kList:
       return List(options, session);
@@ -255,6 +324,9 @@ core::Status RunModels(const ModelsOptions& options, Session& session) {
       return Alias(options, session);
     case ModelsAction::kDelete:
       return Delete(options, session);
+    case ModelsAction::kLoad:
+    case ModelsAction::kUnload:
+      return RunModelsRemote(options, session);
     case ModelsAction::kNone:
       break;
   }

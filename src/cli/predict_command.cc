@@ -15,6 +15,9 @@ constexpr const char* kPredictExamples = R"(Examples:
   kiln predict --model bc.kiln --data data/breast_cancer/test.csv
   kiln predict --model churn.kiln --data data/wa_churn/test.csv --output predictions.csv
 
+With --url, a running 'kiln serve' answers instead of a model file (client side):
+  kiln predict --url http://127.0.0.1:8080 churn --data test.csv --output predictions.csv
+
 Output: CSV with a header. Classification: 'prediction' (the class), then 'p_<class>' per class
 (probabilities; 'score_<class>' for models without probabilities, one column for the positive
 class of a binary model). Regression: 'prediction'.)";
@@ -27,9 +30,14 @@ bool ToStdout(const std::string& output) { return output.empty() || output == "-
 
 CLI::App* AddPredictCommand(CLI::App& app, PredictOptions& o) {
   CLI::App* cmd = app.add_subcommand("predict", "Predict with a saved model, one CSV row per row");
-  cmd->add_option("--model", o.model, "Model file written by 'kiln train'")
-      ->type_name("MODEL")
-      ->required();
+  cmd->add_option("--model", o.model, "Model file written by 'kiln train'")->type_name("MODEL");
+  cmd->add_option("--url", o.url, "Ask a running 'kiln serve' at URL instead (http://HOST:PORT)")
+      ->type_name("URL");
+  cmd->add_option("name", o.name, "With --url: the served model, NAME or NAME@ALIAS")
+      ->type_name("NAME");
+  cmd->add_option("--batch-rows", o.batch_rows, "With --url: rows per request")
+      ->default_str("1024")
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--data", o.data, "Data to predict (the label column may be absent)")
       ->type_name("FILE")
       ->required();
@@ -42,6 +50,16 @@ CLI::App* AddPredictCommand(CLI::App& app, PredictOptions& o) {
 }
 
 core::Status RunPredict(const PredictOptions& options, Session& session) {
+  if (!options.url.empty()) {
+    if (!options.model.empty())
+      return core::InvalidArgument("give either --model FILE or --url URL NAME, not both");
+    return RunPredictRemote(options, session);
+  }
+  if (options.model.empty())
+    return core::InvalidArgument("kiln predict needs --model FILE (or --url URL NAME)");
+  if (!options.name.empty())
+    return core::InvalidArgument("'{}': a model name is only taken with --url; use --model FILE",
+                                 options.name);
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
   if (!ToStdout(options.output))
     KILN_RETURN_IF_ERROR(

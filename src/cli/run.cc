@@ -24,6 +24,7 @@ constexpr const char* kMainFooter = R"(Examples:
   kiln evaluate --model bc.kiln --data data/breast_cancer/test.csv
   kiln predict --model bc.kiln --data data/breast_cancer/test.csv --output predictions.csv
   kiln inspect bc.kiln
+  kiln export bc.kiln --format pmml -o bc.pmml
   kiln runs list --order-by "metric.auc desc"
   kiln models show bc
   kiln lineage bc
@@ -55,22 +56,30 @@ struct Commands {
   PredictOptions predict;
   EvaluateOptions evaluate;
   InspectOptions inspect;
+  ExportOptions export_;
   AlgorithmsOptions algorithms;
   RunsOptions runs;
   ModelsOptions models;
   DatasetsOptions datasets;
   LineageOptions lineage;
   GcCommandOptions gc;
+  ServeOptions serve;
+  DeployOptions deploy;
+  DeploymentsOptions deployments;
   CLI::App* train_cmd = nullptr;
   CLI::App* predict_cmd = nullptr;
   CLI::App* evaluate_cmd = nullptr;
   CLI::App* inspect_cmd = nullptr;
+  CLI::App* export_cmd = nullptr;
   CLI::App* algorithms_cmd = nullptr;
   CLI::App* runs_cmd = nullptr;
   CLI::App* models_cmd = nullptr;
   CLI::App* datasets_cmd = nullptr;
   CLI::App* lineage_cmd = nullptr;
   CLI::App* gc_cmd = nullptr;
+  CLI::App* serve_cmd = nullptr;
+  CLI::App* deploy_cmd = nullptr;
+  CLI::App* deployments_cmd = nullptr;
 };
 
 constexpr size_t kHelpWidth = 100;
@@ -110,12 +119,16 @@ void Declare(CLI::App& app, Commands& c) {
   c.predict_cmd = AddPredictCommand(app, c.predict);
   c.evaluate_cmd = AddEvaluateCommand(app, c.evaluate);
   c.inspect_cmd = AddInspectCommand(app, c.inspect);
+  c.export_cmd = AddExportCommand(app, c.export_);
   c.algorithms_cmd = AddAlgorithmsCommand(app, c.algorithms);
   c.runs_cmd = AddRunsCommand(app, c.runs);
   c.models_cmd = AddModelsCommand(app, c.models);
   c.datasets_cmd = AddDatasetsCommand(app, c.datasets);
   c.lineage_cmd = AddLineageCommand(app, c.lineage);
   c.gc_cmd = AddGcCommand(app, c.gc);
+  c.serve_cmd = AddServeCommand(app, c.serve);
+  c.deploy_cmd = AddDeployCommand(app, c.deploy);
+  c.deployments_cmd = AddDeploymentsCommand(app, c.deployments);
   WrapDescriptions(app);
 }
 
@@ -124,12 +137,16 @@ core::Status Dispatch(Commands& c, Session& session) {
   if (c.predict_cmd->parsed()) return RunPredict(c.predict, session);
   if (c.evaluate_cmd->parsed()) return RunEvaluate(c.evaluate, session);
   if (c.inspect_cmd->parsed()) return RunInspect(c.inspect, session);
+  if (c.export_cmd->parsed()) return RunExport(c.export_, session);
   if (c.algorithms_cmd->parsed()) return RunAlgorithms(c.algorithms, session);
   if (c.runs_cmd->parsed()) return RunRuns(c.runs, session);
   if (c.models_cmd->parsed()) return RunModels(c.models, session);
   if (c.datasets_cmd->parsed()) return RunDatasets(c.datasets, session);
   if (c.lineage_cmd->parsed()) return RunLineage(c.lineage, session);
   if (c.gc_cmd->parsed()) return RunGc(c.gc, session);
+  if (c.serve_cmd->parsed()) return RunServe(c.serve, session);
+  if (c.deploy_cmd->parsed()) return RunDeploy(c.deploy, session);
+  if (c.deployments_cmd->parsed()) return RunDeployments(c.deployments, session);
   return core::Internal("no command was selected");
 }
 

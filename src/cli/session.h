@@ -50,6 +50,10 @@ class Session {
   core::Result<const ml::AlgorithmRegistry*> Registry();
   // A Context with the given threads and seed, this session's logger, progress and cancellation.
   std::unique_ptr<core::Context> MakeContext(const RunOptions& run);
+  // Set by Ctrl-C / SIGTERM (or the test harness).
+  const core::CancellationToken& cancellation() const {
+    return env_.cancel != nullptr ? *env_.cancel : own_cancel_;
+  }
   // The MetaStore, opened (and migrated) on first use. Runs left "running" by a process of this
   // host that has died are marked failed on opening.
   core::Result<track::MetaStore*> Store();
