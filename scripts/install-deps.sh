@@ -8,14 +8,29 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
   # libraries
   libcli11-dev libfast-float-dev libxxhash-dev libspdlog-dev libfmt-dev libeigen3-dev
-  nlohmann-json3-dev libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
-  # parity peers (scikit-learn, LIBLINEAR) and real datasets
-  python3 python3-sklearn python3-numpy python3-scipy liblinear-tools
+  nlohmann-json3-dev libboost-dev libssl-dev openssl libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # PMML (kiln serve's pmml processor, kiln export)
+  libpugixml-dev
+  # parity peers (scikit-learn, LIBLINEAR, XGBoost) and real datasets
+  python3 python3-sklearn python3-numpy python3-scipy liblinear-tools python3-xgboost
   r-base-core r-cran-modeldata r-cran-palmerpenguins
   # a throwaway PostgreSQL server for the team-store tests
   postgresql
   # time and memory of peers in benchmarks
   time
+  # HTTP client for the demo and the serving tests
+  curl
+  # gRPC front end of kiln serve (C++ library and code generators) and the Python gRPC client
+  # of its tests (stubs generated at test time with grpc_tools or grpc_python_plugin)
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  python3-grpcio python3-protobuf python3-grpc-tools
+  # benchmarks: HTTP load generator and the reference server of bench/run_serve_bench.sh
+  wrk nginx-light
+  # a real Prometheus server (and promtool) scraping kiln serve's /metrics in
+  # tests/integration/test_serve_prometheus.py; the test runs /usr/bin/prometheus itself
+  prometheus
+  # libFuzzer (clang with its compiler-rt) for scripts/fuzz.sh
+  clang
 )
 
 missing=()

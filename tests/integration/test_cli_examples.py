@@ -13,17 +13,20 @@ import os
 import random
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 
 SOURCE = os.environ.get("KILN_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 KILN = os.path.abspath(os.environ.get("KILN_BIN", os.path.join(SOURCE, "build", "bin", "kiln")))
 DATA = os.path.abspath(os.environ.get("KILN_DATA_DIR", os.path.join(SOURCE, "data")))
-COMMANDS = ["algorithms", "train", "evaluate", "predict", "inspect", "runs", "datasets", "lineage",
-            "models", "gc"]
+COMMANDS = ["algorithms", "train", "evaluate", "predict", "inspect", "export", "runs", "datasets",
+            "lineage", "models", "deploy", "deployments", "serve", "gc"]
 INPUT_FLAGS = {"--data", "--valid", "--model"}
 
 
@@ -112,7 +115,7 @@ class Examples(unittest.TestCase):
                 if not os.path.exists(word):
                     self.skipTest(f"dataset {word} is missing (run scripts/fetch_datasets.py)")
             is_input = words[i - 1] in INPUT_FLAGS or (
-                command == "inspect" and i == 2 and not word.startswith("-"))
+                command in ("inspect", "export") and i == 2 and not word.startswith("-"))
             if is_input and not os.path.exists(os.path.join(self.dir, word)):
                 if word.endswith(".libsvm") and not os.path.isabs(word):
                     write_tiny_libsvm(os.path.join(self.dir, word))
@@ -128,6 +131,10 @@ class Examples(unittest.TestCase):
             words = example.split()
             return rank.get(words[1], -1) if len(words) > 1 else -1
         for example in sorted(examples, key=order):
+            if example.startswith("kiln serve"):
+                with self.subTest(example=example):
+                    self.run_server_example(example)
+                continue
             with self.subTest(example=example):
                 line = self.shell_command(example)
                 r = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=self.dir,
@@ -135,6 +142,35 @@ class Examples(unittest.TestCase):
                 self.assertEqual(r.returncode, 0,
                                  f"\n$ {example}\nstdout: {r.stdout[-2000:]}\nstderr: {r.stderr}")
                 self.assertNotIn("warning", r.stderr.lower(), f"\n$ {example}")
+
+    def run_server_example(self, example):
+        """A serving example runs until stopped: start it on a free port, wait until it
+        listens, answer a health check, then SIGTERM must stop it cleanly (exit 0)."""
+        words = self.kiln_words(shlex.split(example))
+        if "--port" in words:
+            words[words.index("--port") + 1] = "0"
+        else:
+            words += ["--port", "0"]
+        port_file = os.path.join(self.dir, "serve.port")
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        proc = subprocess.Popen(words + ["--port-file", port_file], cwd=self.dir, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 60
+            while not os.path.exists(port_file) and proc.poll() is None and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(os.path.exists(port_file), f"\n$ {example}\ndid not start")
+            with open(port_file) as f:
+                port = int(f.read())
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready") as r:
+                self.assertEqual(r.status, 200)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, f"\n$ {example}\nstderr: {err}")
+        self.assertIn("listening on", err)
+        self.assertNotIn("warning", err.lower(), f"\n$ {example}")
 
     def test_help_examples_run(self):
         examples = help_examples(self.help())
