@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job on real data: list the algorithms, train logistic regression on the
 # wa_churn telco data (string categoricals, missing values, Yes/No labels) and on breast_cancer,
-# evaluate on the held-out test split, write predictions and inspect the model.
+# evaluate on the held-out test split, write predictions and inspect the model, show what tracking
+# recorded, then serve the production churn model over HTTP and ask it about one customer.
 #
 # Usage: scripts/demo.sh BIN DATA_DIR        (make demo runs: scripts/demo.sh build/bin/kiln data)
 # Outputs go to $KILN_DEMO_OUT (default out/demo/); running it again overwrites them. Runs,
@@ -81,6 +82,42 @@ step "Where churn@production came from and what used it" "$kiln" lineage churn@p
 step "Datasets recorded (content-hashed versions with per-column statistics)" \
   "$kiln" datasets list
 
+# Serve churn@production over HTTP and ask it about one customer.
+printf '\n%s== %s%s\n$ %s\n' "$bold" \
+  "Serve churn@production in the background (Open Inference Protocol + row format)" "$reset" \
+  "$kiln serve --models churn@production --port 0 --port-file $out/serve.port &"
+rm -f "$out/serve.port"
+"$kiln" serve --models churn@production --port 0 --port-file "$out/serve.port" \
+  --access-log "$out/serve_access.log" 2> "$out/serve.log" &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do
+  [[ -s $out/serve.port ]] && break
+  kill -0 $serve_pid 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
+  sleep 0.05
+done
+[[ -s $out/serve.port ]] || { echo "demo: kiln serve did not start" >&2; cat "$out/serve.log" >&2; exit 1; }
+port=$(cat "$out/serve.port")
+cat "$out/serve.log"
+request='{"instances": [{"female": 0, "senior_citizen": 0, "partner": 1, "dependents": 0,
+  "tenure": 2, "phone_service": 1, "multiple_lines": "No", "internet_service": "Fiber optic",
+  "online_security": "No", "online_backup": "No", "device_protection": "No",
+  "tech_support": "No", "streaming_tv": "Yes", "streaming_movies": "Yes",
+  "contract": "Month-to-month", "paperless_billing": 1, "payment_method": "Electronic check",
+  "monthly_charges": 95.5, "total_charges": 191.0}]}'
+printf '\n%s== Ask the server about one customer%s\n$ curl -s -X POST http://127.0.0.1:%s/v1/models/churn:predict -d @request.json\nrequest:  %s\n' \
+  "$bold" "$reset" "$port" "$(tr -s ' \n' ' ' <<< "$request")"
+answer=$(curl -sS --fail-with-body -X POST "http://127.0.0.1:$port/v1/models/churn:predict" \
+  -H 'Content-Type: application/json' -d "$request")
+printf 'answer:   %s\n' "$answer"
+step "Server health (Open Inference Protocol)" \
+  curl -sS --fail "http://127.0.0.1:$port/v2/health/ready"
+echo
+kill -TERM $serve_pid
+wait $serve_pid
+trap - EXIT
+tail -n 1 "$out/serve.log"
+
 rows=$(($(wc -l < "$out/churn_predictions.csv") - 1))
 cat <<SUMMARY
 
@@ -90,6 +127,7 @@ Demo finished.
   breast cancer model:  $out/breast_cancer.kiln
   breast cancer preds:  $out/breast_cancer_predictions.csv
   tracking store:       $out/home/kiln.db
+  served answers log:   $out/serve_access.log
 Try: $kiln inspect $out/churn.kiln --json
      KILN_HOME=$out/home $kiln runs show 1
 SUMMARY
