@@ -6,9 +6,9 @@ namespace kiln::core {
 namespace {
 
 // grpc::StatusCode values: OK 0, CANCELLED 1, UNKNOWN 2, INVALID_ARGUMENT 3, NOT_FOUND 5,
-// ALREADY_EXISTS 6, RESOURCE_EXHAUSTED 8, FAILED_PRECONDITION 9, UNIMPLEMENTED 12, INTERNAL 13,
-// UNAVAILABLE 14, DATA_LOSS 15.
-constexpr std::array<ErrorSurface, 14> kTable = {{
+// ALREADY_EXISTS 6, PERMISSION_DENIED 7, RESOURCE_EXHAUSTED 8, FAILED_PRECONDITION 9, UNIMPLEMENTED
+// 12, INTERNAL 13, UNAVAILABLE 14, DATA_LOSS 15.
+constexpr std::array<ErrorSurface, 15> kTable = {{
     {StatusCode::kOk, kExitOk, 200, 0, ""},
     {StatusCode::kInvalidArgument, kExitUsage, 400, 3, "error"},
     {StatusCode::kNotFound, kExitNotFound, 404, 5, "not found"},
@@ -22,6 +22,7 @@ constexpr std::array<ErrorSurface, 14> kTable = {{
     {StatusCode::kResourceExhausted, kExitLimit, 413, 8, "limit exceeded"},
     {StatusCode::kCancelled, kExitCancelled, 499, 1, "cancelled"},
     {StatusCode::kUnimplemented, kExitUnimplemented, 501, 12, "not implemented"},
+    {StatusCode::kPermissionDenied, kExitDenied, 403, 7, "permission denied"},
     {StatusCode::kInternal, kExitInternal, 500, 13, "internal error"},
 }};
 

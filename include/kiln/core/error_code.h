@@ -30,6 +30,7 @@ inline constexpr int kExitIo = 5;
 inline constexpr int kExitBadFile = 6;
 inline constexpr int kExitLimit = 7;
 inline constexpr int kExitUnimplemented = 8;
+inline constexpr int kExitDenied = 9;
 inline constexpr int kExitCancelled = 130;
 
 }  // namespace kiln::core

@@ -30,6 +30,7 @@ enum class StatusCode : int {
   kResourceExhausted,   // a limit (memory, line length, ...) was exceeded
   kCancelled,           // the user cancelled (Ctrl-C) or a deadline passed
   kUnimplemented,       // a documented feature this build does not have
+  kPermissionDenied,    // allowed for someone, not for this caller (another project, a token)
   kInternal,            // a bug in Kiln
 };
 
@@ -113,6 +114,10 @@ Status Cancelled(fmt::format_string<Args...> f, Args&&... args) {
 template <typename... Args>
 Status Unimplemented(fmt::format_string<Args...> f, Args&&... args) {
   return Status(StatusCode::kUnimplemented, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+Status PermissionDenied(fmt::format_string<Args...> f, Args&&... args) {
+  return Status(StatusCode::kPermissionDenied, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
 Status Internal(fmt::format_string<Args...> f, Args&&... args) {
