@@ -8,74 +8,11 @@
 
 #include "kiln/core/hash.h"
 #include "kiln/core/param_spec.h"
+#include "kiln/data/dataset_stats.h"
 #include "kiln/track/process_identity.h"
 
 namespace kiln::cli {
 namespace {
-
-nlohmann::json ColumnStatsJson(const data::Column& column) {
-  nlohmann::json stats;
-  stats["name"] = column.name;
-  stats["type"] = std::string(data::ColumnTypeName(column.type));
-  const size_t n = column.size();
-  size_t missing = 0;
-  if (column.type == data::ColumnType::kCategorical) {
-    std::vector<uint8_t> seen(column.categories.size(), 0);
-    for (size_t r = 0; r < n; ++r) {
-      const int32_t code = column.codes[r];
-      if (code < 0) {
-        ++missing;
-      } else {
-        seen[static_cast<size_t>(code)] = 1;
-      }
-    }
-    size_t distinct = 0;
-    for (uint8_t s : seen) distinct += s;
-    stats["distinct"] = distinct;
-  } else {
-    double sum = 0, sum_sq = 0;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t r = 0; r < n; ++r) {
-      const double v = column.values[r];
-      if (std::isnan(v)) {
-        ++missing;
-        continue;
-      }
-      sum += v;
-      sum_sq += v * v;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
-    const size_t count = n - missing;
-    if (count > 0) {
-      const double mean = sum / static_cast<double>(count);
-      stats["mean"] = mean;
-      stats["std"] = std::sqrt(std::max(0.0, sum_sq / static_cast<double>(count) - mean * mean));
-      stats["min"] = lo;
-      stats["max"] = hi;
-    }
-  }
-  stats["count"] = n - missing;
-  stats["missing"] = missing;
-  return stats;
-}
-
-// Per-column statistics: every dense column (label included); for sparse data, the shape.
-std::string StatsJson(const data::Dataset& dataset) {
-  nlohmann::json columns = nlohmann::json::array();
-  if (dataset.is_sparse()) {
-    nlohmann::json sparse;
-    sparse["name"] = "(sparse features)";
-    sparse["type"] = "sparse";
-    sparse["nonzeros"] = dataset.csr().values.size();
-    sparse["columns"] = dataset.csr().num_cols;
-    columns.push_back(sparse);
-  } else {
-    for (const data::Column& column : dataset.columns()) columns.push_back(ColumnStatsJson(column));
-  }
-  if (dataset.label() != nullptr) columns.push_back(ColumnStatsJson(*dataset.label()));
-  return columns.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 std::string ContentHash(const std::string& path, const data::Dataset& dataset) {
   if (dataset.source().content_hash != 0) return core::HexDigest(dataset.source().content_hash);
@@ -151,7 +88,8 @@ core::Status RunTracker::RecordDataset(const std::string& path, const data::Data
   version.num_columns = static_cast<int64_t>(dataset.num_features());
   version.schema_json =
       dataset.schema().ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  version.stats_json = StatsJson(dataset);
+  version.stats_json = data::DatasetStatsJson(dataset).dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   KILN_ASSIGN_OR_RETURN(track::DatasetVersionRecord record,
                         store_.datasets().Record(project_id_, version));
   return store_.lineage().AddEdge(
