@@ -101,6 +101,16 @@ class TempFile {
     }
     return std::unique_ptr<TempFile>(new TempFile(std::move(pattern), fd));
   }
+  // Takes over an existing file (removed on destruction unless installed).
+  static core::Result<std::unique_ptr<TempFile>> Adopt(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENOENT) return core::NotFound("{}: no such file to move into the store", path);
+      return core::IoError("{}: cannot open: {}", path, ErrnoText(err));
+    }
+    return std::unique_ptr<TempFile>(new TempFile(path, fd));
+  }
   ~TempFile() {
     fd_.Reset();
     if (!released_) ::unlink(path_.c_str());
@@ -315,6 +325,23 @@ core::Result<BlobInfo> ArtifactStore::PutFile(const std::string& path) const {
   const std::string digest = hash.HexDigest();
   auto info = Install(BlobPath(digest), *temp, digest, size);
   if (!info.ok()) return core::Status(info.status()).AddContext("while putting " + path);
+  return info;
+}
+
+core::Result<std::string> ArtifactStore::NewTempPath(const std::string& prefix) const {
+  const std::string tmp_dir = root_ + "/tmp";
+  KILN_RETURN_IF_ERROR(core::CreateDirectories(tmp_dir));
+  KILN_ASSIGN_OR_RETURN(auto temp, TempFile::Create(tmp_dir, prefix + "-"));
+  temp->Release();  // the caller writes it, then MoveIn or removes it
+  return temp->path();
+}
+
+core::Result<BlobInfo> ArtifactStore::MoveIn(const std::string& path) const {
+  KILN_ASSIGN_OR_RETURN(auto temp, TempFile::Adopt(path));
+  KILN_ASSIGN_OR_RETURN(Digested digested, HashFile(path));
+  KILN_RETURN_IF_ERROR(temp->Finish(0444));
+  auto info = Install(BlobPath(digested.digest), *temp, digested.digest, digested.size);
+  if (!info.ok()) return core::Status(info.status()).AddContext("while moving in " + path);
   return info;
 }
 

@@ -87,6 +87,16 @@ Result<std::string> LineageRepo::Describe(const LineageNode& node) {
       return fmt::format("deployment {} at {} ({})", rows[0].Text(0), rows[0].Text(1),
                          rows[0].Text(2));
     }
+  } else if (node.kind == kNodePipelineStep) {
+    KILN_ASSIGN_OR_RETURN(rows, db_.Query("SELECT s.step, s.component, s.status, "
+                                          "s.pipeline_run_id, p.pipeline FROM pipeline_steps s "
+                                          "JOIN pipeline_runs p ON p.run_id = s.pipeline_run_id "
+                                          "WHERE s.id = ?",
+                                          {node.id}));
+    if (!rows.empty()) {
+      return fmt::format("step {} of pipeline {} run {} ({}, {})", rows[0].Text(0), rows[0].Text(4),
+                         rows[0].Int(3), rows[0].Text(1), rows[0].Text(2));
+    }
   } else {
     return core::InvalidArgument("unknown lineage node kind '{}'", node.kind);
   }

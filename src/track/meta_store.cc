@@ -51,7 +51,9 @@ MetaStore::MetaStore(std::unique_ptr<SqlConnection> db)
       registry_(*db_),
       deployments_(*db_),
       traffic_(*db_),
-      lineage_(*db_) {}
+      lineage_(*db_),
+      pipelines_(*db_),
+      schedules_(*db_) {}
 
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& uri) {
   KILN_ASSIGN_OR_RETURN(StoreLocation location, ParseStoreUri(uri));
@@ -89,7 +91,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(std::unique_ptr<SqlConnection
 
 Result<std::unordered_set<std::string>> MetaStore::ReferencedArtifacts() {
   KILN_ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT artifact_uri FROM model_versions UNION "
-                                                 "SELECT uri FROM run_artifacts"));
+                                                 "SELECT uri FROM run_artifacts UNION "
+                                                 "SELECT uri FROM pipeline_artifacts"));
   std::unordered_set<std::string> out;
   for (const SqlRow& row : rows) out.insert(row.Text(0));
   return out;

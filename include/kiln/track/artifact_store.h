@@ -63,6 +63,12 @@ class ArtifactStore {
   // root/blobs). kNotFound naming `path` if it does not exist.
   core::Result<BlobInfo> PutFile(const std::string& path) const;
   core::Result<BlobInfo> PutBytes(std::string_view bytes) const;
+  // A new empty file under root/tmp for a writer that then calls MoveIn (or removes it), so a
+  // large output is written once and renamed into place instead of copied.
+  core::Result<std::string> NewTempPath(const std::string& prefix) const;
+  // Hashes `path` (a file on the store's filesystem, normally from NewTempPath), makes it
+  // read-only and renames it to its address. The file is gone afterwards, also on failure.
+  core::Result<BlobInfo> MoveIn(const std::string& path) const;
 
   // The blob's file for a URI, after checking it exists (kNotFound otherwise); kInvalidArgument
   // for a malformed URI. The file is read-only; readers should still verify what they read.

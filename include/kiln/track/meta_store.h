@@ -12,8 +12,10 @@
 #include "kiln/track/deployment_repo.h"
 #include "kiln/track/lineage_repo.h"
 #include "kiln/track/model_registry.h"
+#include "kiln/track/pipeline_repo.h"
 #include "kiln/track/project_repo.h"
 #include "kiln/track/run_repo.h"
+#include "kiln/track/schedule_repo.h"
 #include "kiln/track/sql_connection.h"
 #include "kiln/track/traffic_repo.h"
 
@@ -51,8 +53,11 @@ class MetaStore {
   DeploymentRepo& deployments() { return deployments_; }
   TrafficRepo& traffic() { return traffic_; }
   LineageRepo& lineage() { return lineage_; }
+  PipelineRepo& pipelines() { return pipelines_; }
+  ScheduleRepo& schedules() { return schedules_; }
 
-  // Every artifact URI a record points at (model versions, run artifacts): what GC must keep.
+  // Every artifact URI a record points at (model versions, run artifacts, pipeline step
+  // outputs): what GC must keep.
   core::Result<std::unordered_set<std::string>> ReferencedArtifacts();
 
  private:
@@ -66,6 +71,8 @@ class MetaStore {
   DeploymentRepo deployments_;
   TrafficRepo traffic_;
   LineageRepo lineage_;
+  PipelineRepo pipelines_;
+  ScheduleRepo schedules_;
 };
 
 }  // namespace kiln::track

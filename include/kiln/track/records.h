@@ -161,6 +161,7 @@ inline constexpr const char* kNodeDatasetVersion = "dataset_version";
 inline constexpr const char* kNodeRun = "run";
 inline constexpr const char* kNodeModelVersion = "model_version";
 inline constexpr const char* kNodeDeployment = "deployment";
+inline constexpr const char* kNodePipelineStep = "pipeline_step";
 
 struct LineageNode {
   std::string kind;
