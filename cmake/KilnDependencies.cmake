@@ -29,3 +29,5 @@ find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 # PMML documents: read by kiln serve's pmml processor, written by kiln export (Debian's
 # libpugixml-dev ships a CMake package).
 find_package(pugixml REQUIRED)
+# Pipeline specs (kiln run / validate): YAML with line and column of every node.
+find_package(yaml-cpp REQUIRED)

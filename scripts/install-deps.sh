@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries
   libcli11-dev libfast-float-dev libxxhash-dev libspdlog-dev libfmt-dev libeigen3-dev
   nlohmann-json3-dev libboost-dev libssl-dev openssl libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # pipeline specs (YAML with line/column positions)
+  libyaml-cpp-dev
   # PMML (kiln serve's pmml processor, kiln export)
   libpugixml-dev
   # parity peers (scikit-learn, LIBLINEAR, XGBoost) and real datasets
