@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "kiln/cli/format.h"
 #include "kiln/core/strings.h"
+#include "param_text.h"
 
 namespace kiln::cli {
 namespace {
@@ -33,11 +34,6 @@ nlohmann::json EntryJson(const ml::AlgorithmEntry& entry) {
 
 constexpr size_t kWidth = 100;
 
-std::string DefaultText(const core::ParamDef& p) {
-  const std::string text = core::ParamValueToString(p.default_value);
-  return text.empty() ? "\"\"" : text;
-}
-
 // "name  (tasks)", the description wrapped under it, then the capabilities.
 std::string Summary(const ml::AlgorithmEntry& entry) {
   std::string out = fmt::format("{}  ({})\n", entry.name, core::Join(TaskNames(entry), ", "));
@@ -47,24 +43,7 @@ std::string Summary(const ml::AlgorithmEntry& entry) {
 }
 
 std::string DescribeOne(const ml::AlgorithmEntry& entry) {
-  std::string out = Summary(entry);
-  if (entry.params.params().empty()) return out + "\nparameters: none\n";
-  out += "\nparameters (-p key=value):\n";
-  // One aligned line per parameter (name, type, default, allowed values), its help wrapped below.
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& p : entry.params.params()) {
-    rows.push_back({p.name, std::string(core::ParamTypeName(p.type)), "default " + DefaultText(p),
-                    p.Describe()});
-  }
-  const std::vector<std::string> lines = core::Split(FormatTable(rows, false, "  "), '\n');
-  for (size_t i = 0; i < entry.params.params().size(); ++i) {
-    const core::ParamDef& p = entry.params.params()[i];
-    out += lines[i] + '\n';
-    std::string help = p.help;
-    if (!p.aliases.empty()) help += " (alias: " + core::Join(p.aliases, ", ") + ")";
-    if (!help.empty()) out += Wrap(help, kWidth, "      ", "      ");
-  }
-  return out;
+  return Summary(entry) + ParamsText(entry.params, "parameters (-p key=value)", kWidth);
 }
 
 }  // namespace

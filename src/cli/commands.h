@@ -204,4 +204,69 @@ struct DeploymentsOptions {
 CLI::App* AddDeploymentsCommand(CLI::App& app, DeploymentsOptions& options);
 core::Status RunDeployments(const DeploymentsOptions& options, Session& session);
 
+// Pipelines (pipeline_run_command.cc, components_command.cc, pipelines_command.cc,
+// schedule_command.cc).
+struct ValidateOptions {
+  std::string spec;
+  std::vector<std::string> params;  // "key=value" overrides of the pipeline's params
+  bool json = false;
+};
+CLI::App* AddValidateCommand(CLI::App& app, ValidateOptions& options);
+core::Status RunValidate(const ValidateOptions& options, Session& session);
+
+struct PipelineRunOptions {
+  std::string spec;  // "" with --resume: the resumed run's spec
+  std::vector<std::string> params;
+  int parallel = 1;
+  int threads = 0;
+  uint64_t seed = 42;
+  bool no_cache = false;
+  int64_t resume = 0;
+  std::string experiment;
+  bool json = false;
+  std::string schedule_fire;  // "SCHEDULE_ID:FIRE_MS", set by `kiln scheduler`
+};
+CLI::App* AddPipelineRunCommand(CLI::App& app, PipelineRunOptions& options);
+core::Status RunPipelineRun(const PipelineRunOptions& options, Session& session);
+
+struct ComponentsOptions {
+  std::string name;
+  std::string category;
+  bool json = false;
+};
+CLI::App* AddComponentsCommand(CLI::App& app, ComponentsOptions& options);
+core::Status RunComponents(const ComponentsOptions& options, Session& session);
+
+enum class PipelinesAction { kNone, kRuns, kShow };
+struct PipelinesOptions {
+  PipelinesAction action = PipelinesAction::kNone;
+  std::string pipeline;
+  int64_t run_id = 0;
+  int64_t limit = 20;
+  bool json = false;
+};
+CLI::App* AddPipelinesCommand(CLI::App& app, PipelinesOptions& options);
+core::Status RunPipelines(const PipelinesOptions& options, Session& session);
+
+enum class ScheduleAction { kNone, kAdd, kList, kRemove };
+struct ScheduleOptions {
+  ScheduleAction action = ScheduleAction::kNone;
+  std::string spec;
+  std::string cron;
+  std::vector<std::string> params;
+  int64_t id = 0;
+  bool json = false;
+};
+CLI::App* AddScheduleCommand(CLI::App& app, ScheduleOptions& options);
+core::Status RunSchedule(const ScheduleOptions& options, Session& session);
+
+struct SchedulerOptions {
+  double tick_seconds = 1;
+  double grace_seconds = 60;
+  double run_for_seconds = 0;  // 0 = until stopped (Ctrl-C / SIGTERM)
+  int max_running = 4;
+};
+CLI::App* AddSchedulerCommand(CLI::App& app, SchedulerOptions& options);
+core::Status RunScheduler(const SchedulerOptions& options, Session& session);
+
 }  // namespace kiln::cli

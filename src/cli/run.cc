@@ -29,13 +29,17 @@ constexpr const char* kMainFooter = R"(Examples:
   kiln models show bc
   kiln lineage bc
   kiln gc --dry-run
+  kiln run examples/pipelines/churn.yaml -p l2=0.01
+  kiln components
 
 Tracking: train and evaluate record runs, datasets, model versions and lineage in the store
 ($KILN_HOME/kiln.db, or --store / $KILN_STORE) under --project; see runs, models, datasets,
 lineage and gc.
+Pipelines: run, validate and schedule YAML pipelines of components (kiln components); see
+pipelines runs|show, schedule and scheduler.
 Run 'kiln COMMAND --help' for a command's options. Exit codes: 0 success, 1 internal error,
 2 usage or bad parameter, 3 not found, 4 bad data, 5 i/o error, 6 bad model file,
-7 limit exceeded, 8 not implemented, 130 interrupted.)";
+7 limit exceeded, 8 not implemented, 9 permission denied, 130 interrupted.)";
 
 int ReportError(const core::Status& status, std::ostream& err) {
   const core::ErrorSurface& surface = core::SurfaceFor(status.code());
@@ -66,6 +70,12 @@ struct Commands {
   ServeOptions serve;
   DeployOptions deploy;
   DeploymentsOptions deployments;
+  ValidateOptions validate;
+  PipelineRunOptions run;
+  ComponentsOptions components;
+  PipelinesOptions pipelines;
+  ScheduleOptions schedule;
+  SchedulerOptions scheduler;
   CLI::App* train_cmd = nullptr;
   CLI::App* predict_cmd = nullptr;
   CLI::App* evaluate_cmd = nullptr;
@@ -80,6 +90,12 @@ struct Commands {
   CLI::App* serve_cmd = nullptr;
   CLI::App* deploy_cmd = nullptr;
   CLI::App* deployments_cmd = nullptr;
+  CLI::App* validate_cmd = nullptr;
+  CLI::App* run_cmd = nullptr;
+  CLI::App* components_cmd = nullptr;
+  CLI::App* pipelines_cmd = nullptr;
+  CLI::App* schedule_cmd = nullptr;
+  CLI::App* scheduler_cmd = nullptr;
 };
 
 constexpr size_t kHelpWidth = 100;
@@ -129,6 +145,12 @@ void Declare(CLI::App& app, Commands& c) {
   c.serve_cmd = AddServeCommand(app, c.serve);
   c.deploy_cmd = AddDeployCommand(app, c.deploy);
   c.deployments_cmd = AddDeploymentsCommand(app, c.deployments);
+  c.validate_cmd = AddValidateCommand(app, c.validate);
+  c.run_cmd = AddPipelineRunCommand(app, c.run);
+  c.components_cmd = AddComponentsCommand(app, c.components);
+  c.pipelines_cmd = AddPipelinesCommand(app, c.pipelines);
+  c.schedule_cmd = AddScheduleCommand(app, c.schedule);
+  c.scheduler_cmd = AddSchedulerCommand(app, c.scheduler);
   WrapDescriptions(app);
 }
 
@@ -147,6 +169,12 @@ core::Status Dispatch(Commands& c, Session& session) {
   if (c.serve_cmd->parsed()) return RunServe(c.serve, session);
   if (c.deploy_cmd->parsed()) return RunDeploy(c.deploy, session);
   if (c.deployments_cmd->parsed()) return RunDeployments(c.deployments, session);
+  if (c.validate_cmd->parsed()) return RunValidate(c.validate, session);
+  if (c.run_cmd->parsed()) return RunPipelineRun(c.run, session);
+  if (c.components_cmd->parsed()) return RunComponents(c.components, session);
+  if (c.pipelines_cmd->parsed()) return RunPipelines(c.pipelines, session);
+  if (c.schedule_cmd->parsed()) return RunSchedule(c.schedule, session);
+  if (c.scheduler_cmd->parsed()) return RunScheduler(c.scheduler, session);
   return core::Internal("no command was selected");
 }
 

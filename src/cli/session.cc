@@ -9,6 +9,7 @@
 
 #include "kiln/cli/format.h"
 #include "kiln/core/file.h"
+#include "kiln/pipeline/builtin_components.h"
 #include "kiln/track/process_identity.h"
 
 namespace kiln::cli {
@@ -41,12 +42,27 @@ core::Result<const ml::AlgorithmRegistry*> Session::Registry() {
   return registry_.get();
 }
 
+core::Result<const pipeline::ComponentRegistry*> Session::Components() {
+  if (components_ == nullptr) {
+    KILN_ASSIGN_OR_RETURN(const ml::AlgorithmRegistry* algorithms, Registry());
+    auto components = std::make_unique<pipeline::ComponentRegistry>("component");
+    core::Status status = pipeline::RegisterBuiltinComponents(*components, *algorithms);
+    if (!status.ok()) return status.AddContext("while registering the built-in components");
+    components_ = std::move(components);
+  }
+  return components_.get();
+}
+
 std::unique_ptr<core::Context> Session::MakeContext(const RunOptions& run) {
   core::ContextOptions options;
   options.threads = run.threads;
   options.seed = run.seed;
   core::CancellationToken* cancel = env_.cancel != nullptr ? env_.cancel : &own_cancel_;
   return std::make_unique<core::Context>(options, logger_, progress_.get(), cancel);
+}
+
+std::string Session::StoreUri() const {
+  return track::ResolveStoreUri(global_.store, env_.store_uri, env_.kiln_home);
 }
 
 core::Result<track::MetaStore*> Session::Store() {
@@ -56,7 +72,7 @@ core::Result<track::MetaStore*> Session::Store() {
         "no store: set --store URI, $KILN_STORE or $KILN_HOME (the default store is "
         "$KILN_HOME/kiln.db)");
   }
-  const std::string uri = track::ResolveStoreUri(global_.store, env_.store_uri, env_.kiln_home);
+  const std::string uri = StoreUri();
   const std::string shown = track::RedactPassword(uri);
   // A store named explicitly must exist for commands that only read (a typo should not create
   // an empty store); the default store is created on first use.

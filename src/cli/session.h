@@ -15,6 +15,7 @@
 #include "kiln/core/progress.h"
 #include "kiln/data/dataset.h"
 #include "kiln/data/read_options.h"
+#include "kiln/pipeline/component.h"
 #include "kiln/track/artifact_store.h"
 #include "kiln/track/meta_store.h"
 
@@ -45,9 +46,14 @@ class Session {
   std::ostream& err() { return *env_.err; }
   core::Logger& logger() { return *logger_; }
   bool quiet() const { return global_.quiet; }
+  // True when stderr is a terminal that may show live progress (not with --quiet).
+  bool live_terminal() const { return env_.progress_bars && !global_.quiet; }
 
   // The registry with every algorithm, built on first use.
   core::Result<const ml::AlgorithmRegistry*> Registry();
+  // Every pipeline component (the built-in ones and train.<algorithm> for each algorithm),
+  // built on first use.
+  core::Result<const pipeline::ComponentRegistry*> Components();
   // A Context with the given threads and seed, this session's logger, progress and cancellation.
   std::unique_ptr<core::Context> MakeContext(const RunOptions& run);
   // Set by Ctrl-C / SIGTERM (or the test harness).
@@ -57,6 +63,8 @@ class Session {
   // The MetaStore, opened (and migrated) on first use. Runs left "running" by a process of this
   // host that has died are marked failed on opening.
   core::Result<track::MetaStore*> Store();
+  // The URI Store() opens (--store, else $KILN_STORE, else $KILN_HOME/kiln.db).
+  std::string StoreUri() const;
   // Commands that record (train, evaluate) call this before Store(): they may create the store
   // named by --store / $KILN_STORE; other commands get kNotFound for a store that is missing.
   void AllowCreatingStore() { create_store_ = true; }
@@ -88,6 +96,7 @@ class Session {
   std::unique_ptr<core::ProgressReporter> progress_;
   core::CancellationToken own_cancel_;
   std::unique_ptr<ml::AlgorithmRegistry> registry_;
+  std::unique_ptr<pipeline::ComponentRegistry> components_;
   std::unique_ptr<track::MetaStore> store_;
   bool create_store_ = false;
   std::optional<int64_t> project_id_;
