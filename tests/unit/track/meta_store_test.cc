@@ -565,6 +565,83 @@ TEST_P(MetaStoreTest, ConcurrentWritersLoseNothing) {
   for (int i = 0; i < kThreads; ++i) EXPECT_EQ(model->versions[i].version, i + 1);
 }
 
+TEST_P(MetaStoreTest, PipelineRunsStepsCacheLookupAndSchedules) {
+  const int64_t project = Project();
+  const int64_t run = NewRunIn(Experiment(project, "pipe"));
+  NewPipelineRun pr;
+  pr.run_id = run;
+  pr.pipeline = "pipe";
+  pr.spec_path = "/p.yaml";
+  pr.spec_text = "name: pipe";
+  pr.spec_hash = "abc";
+  ASSERT_TRUE(store_->pipelines().CreateRun(pr).ok());
+  std::vector<PipelineStepRecord> steps(2);
+  steps[0].step = "a";
+  steps[0].component = "noop";
+  steps[0].component_version = 1;
+  steps[1].step = "b";
+  steps[1].component = "noop";
+  steps[1].component_version = 1;
+  auto ids = store_->pipelines().AddSteps(run, steps);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 2u);
+  StepUpdate running;
+  running.status = kStepRunning;
+  running.cache_key = "key-a";
+  running.attempts = 1;
+  running.start_ms = 5;
+  ASSERT_TRUE(store_->pipelines().UpdateStep((*ids)[0], running).ok());
+  // Not finished yet: no cache hit.
+  EXPECT_FALSE(store_->pipelines().FindCached(project, "key-a")->has_value());
+  StepUpdate done = running;
+  done.status = kStepFinished;
+  done.cache_key = "";  // keeps the key
+  done.end_ms = 9;
+  ASSERT_TRUE(
+      store_->pipelines()
+          .FinishStep((*ids)[0], done,
+                      {{"out", "report", "kiln-blob:xxh128:" + std::string(32, 'a'), 3, "{}"}})
+          .ok());
+  auto hit = store_->pipelines().FindCached(project, "key-a");
+  ASSERT_TRUE(hit.ok()) << hit.status().ToString();
+  ASSERT_TRUE(hit->has_value());
+  EXPECT_EQ((*hit)->step, "a");
+  EXPECT_EQ((*hit)->start_ms, 5);
+  ASSERT_EQ((*hit)->artifacts.size(), 1u);
+  EXPECT_EQ((*hit)->artifacts[0].port, "out");
+  // The cache is per project.
+  EXPECT_FALSE(store_->pipelines().FindCached(Project("other"), "key-a")->has_value());
+  auto record = store_->pipelines().Get(run);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->pipeline, "pipe");
+  ASSERT_EQ(record->steps.size(), 2u);
+  EXPECT_EQ(record->steps[1].status, kStepPending);
+  EXPECT_EQ(store_->pipelines().List(project, "pipe", 10)->size(), 1u);
+  EXPECT_EQ(store_->pipelines().Get(run + 1000).status().code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ReferencedArtifacts()->count("kiln-blob:xxh128:" + std::string(32, 'a')));
+
+  ScheduleRecord sched;
+  sched.project_id = project;
+  sched.spec_path = "/p.yaml";
+  sched.workdir = "/";
+  sched.pipeline = "pipe";
+  sched.cron = "@daily";
+  auto sid = store_->schedules().Add(sched);
+  ASSERT_TRUE(sid.ok()) << sid.status().ToString();
+  EXPECT_TRUE(*store_->schedules().Claim(*sid, 1000, kFireStarted));
+  EXPECT_FALSE(*store_->schedules().Claim(*sid, 1000, kFireStarted));  // once only
+  ASSERT_TRUE(store_->schedules().SetFireResult(*sid, 1000, kFireFinished, run, "ok").ok());
+  auto fires = store_->schedules().Fires(*sid, 5);
+  ASSERT_TRUE(fires.ok());
+  ASSERT_EQ(fires->size(), 1u);
+  EXPECT_EQ((*fires)[0].run_id, run);
+  EXPECT_EQ((*fires)[0].status, kFireFinished);
+  EXPECT_EQ(store_->schedules().List(project)->size(), 1u);
+  EXPECT_EQ(store_->schedules().Remove(Project("other"), *sid).code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->schedules().Remove(project, *sid).ok());
+  EXPECT_TRUE(store_->schedules().List(std::nullopt)->empty());
+}
+
 KILN_INSTANTIATE_STORE_TEST(MetaStoreTest);
 
 TEST(StoreUriTest, ParsesBothDialects) {
