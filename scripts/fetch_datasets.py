@@ -7,6 +7,8 @@ Sources (installed by scripts/install-deps.sh):
                          concrete, ames (regression; ames has string categoricals)
   r-cran-palmerpenguins  penguins (multiclass, string categoricals, missing values)
 
+  (none)                 ctr: a seeded synthetic click log with raw categorical ids (binary)
+
 Each dataset becomes DIR/<name>/train.csv and test.csv: a seeded 80/20 split (numpy
 RandomState(42), stratified for classification). Idempotent: existing files are kept.
 Run with Debian's /usr/bin/python3 (it has numpy and scikit-learn).
@@ -119,11 +121,43 @@ def r_sets(out_dir):
         print(f"fetch-datasets: wrote {out_dir}/penguins ({len(rows)} rows, r-cran-palmerpenguins)")
 
 
+def ctr_set(out_dir, rows=60000):
+    """A seeded synthetic click log with raw categorical ids (no Debian package ships one): the
+    input of examples/pipelines/ctr.yaml, which hashes the ids and trains on the sparse result.
+    Clicks follow a logistic model over per-value effects of each column and two crosses."""
+    if os.path.exists(os.path.join(out_dir, "ctr", "test.csv")):
+        return
+    rng = np.random.RandomState(SEED)
+    columns = {"hour": 24, "site_id": 300, "app_id": 200, "device_type": 5, "banner_pos": 7,
+               "ad_id": 2000, "advertiser": 150, "user_id": 20000}
+    names = list(columns)
+    values, effects = {}, {}
+    for name, cardinality in columns.items():
+        weights = 1.0 / np.arange(1, cardinality + 1) ** 1.1  # Zipf-like popularity
+        values[name] = rng.choice(cardinality, size=rows, p=weights / weights.sum())
+        effects[name] = rng.normal(0, 0.6 if cardinality < 1000 else 0.3, cardinality)
+    logit = -2.2 + sum(effects[n][values[n]] for n in names)
+    cross = rng.normal(0, 0.8, (24, 5))
+    logit += cross[values["hour"], values["device_type"]]
+    clicks = (rng.uniform(size=rows) < 1 / (1 + np.exp(-logit))).astype(int)
+    prefix = {"site_id": "s", "app_id": "a", "ad_id": "ad", "advertiser": "adv", "user_id": "u"}
+    out_rows = []
+    for i in range(rows):
+        row = [str(clicks[i])]
+        for n in names:
+            v = int(values[n][i])
+            row.append(f"{prefix[n]}{v:05d}" if n in prefix else str(v))
+        out_rows.append(row)
+    if write_split(out_dir, "ctr", ["click"] + names, out_rows, 0, True):
+        print(f"fetch-datasets: wrote {out_dir}/ctr ({rows} rows, seeded synthetic click log)")
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "data"
     os.makedirs(out_dir, exist_ok=True)
     sklearn_sets(out_dir)
     r_sets(out_dir)
+    ctr_set(out_dir)
 
 
 if __name__ == "__main__":
