@@ -282,6 +282,12 @@ Result<RunOutcome> Executor::Run(const Plan& plan, const ExecutorOptions& option
   } else if (!failures.empty()) {
     message = "step " + core::Join(failures, "; step ");
   }
+  // Step outputs were put without an fsync each; one flush makes them durable before the run
+  // is recorded as ended.
+  bool wrote = false;
+  for (const StepOutcome& o : result.steps) wrote = wrote || o.state == StepState::kFinished;
+  if (Status synced = wrote ? artifacts_.SyncAll() : Status::Ok(); !synced.ok())
+    logger_.Warn("could not flush the artifact store: {}", synced.ToString());
   KILN_RETURN_IF_ERROR(store_.runs().Finish(run_id, result.status, message));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -102,7 +102,8 @@ Result<nlohmann::json> StepContext::ReadJson(const Artifact& artifact) const {
 
 Status StepContext::Adopt(const std::string& port, ArtifactType type, const std::string& path,
                           nlohmann::json summary) {
-  KILN_ASSIGN_OR_RETURN(track::BlobInfo blob, services_.artifacts->MoveIn(path));
+  KILN_ASSIGN_OR_RETURN(track::BlobInfo blob,
+                        services_.artifacts->MoveIn(path, track::Durability::kDeferred));
   Artifact a;
   a.type = type;
   a.uri = blob.uri;
@@ -139,7 +140,8 @@ Status StepContext::WriteModel(const std::string& port, const ml::Model& model) 
 Status StepContext::WriteJson(const std::string& port, ArtifactType type,
                               const nlohmann::json& doc) {
   const std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-  KILN_ASSIGN_OR_RETURN(track::BlobInfo blob, services_.artifacts->PutBytes(text));
+  KILN_ASSIGN_OR_RETURN(track::BlobInfo blob,
+                        services_.artifacts->PutBytes(text, track::Durability::kDeferred));
   Artifact a;
   a.type = type;
   a.uri = blob.uri;

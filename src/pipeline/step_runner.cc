@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "kiln/core/file.h"
 #include "kiln/core/hash.h"
 #include "kiln/core/progress.h"
 
@@ -94,7 +95,11 @@ std::optional<std::map<std::string, Artifact>> Reusable(const RunShared& shared,
                                                         const track::PipelineStepRecord& record) {
   std::map<std::string, Artifact> outputs;
   for (const track::PipelineArtifactRecord& a : record.artifacts) {
-    if (!shared.services.artifacts->PathFor(a.uri).ok()) return std::nullopt;
+    // There, and whole: a blob put without fsync can be short after a power loss.
+    Result<std::string> path = shared.services.artifacts->PathFor(a.uri);
+    if (!path.ok()) return std::nullopt;
+    Result<core::FileStat> st = core::StatFile(*path);
+    if (!st.ok() || static_cast<int64_t>(st->size) != a.size_bytes) return std::nullopt;
     Result<ArtifactType> type = ParseArtifactType(a.type);
     if (!type.ok()) return std::nullopt;
     Artifact artifact;

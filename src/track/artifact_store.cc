@@ -133,9 +133,9 @@ class TempFile {
     }
     return core::Status::Ok();
   }
-  // fsync, chmod, close: the file is complete and durable, ready to be renamed.
-  core::Status Finish(mode_t mode) {
-    if (::fsync(fd_.get()) != 0) {
+  // fsync (unless deferred), chmod, close: the file is complete, ready to be renamed.
+  core::Status Finish(mode_t mode, bool sync = true) {
+    if (sync && ::fsync(fd_.get()) != 0) {
       return core::IoError("{}: fsync failed: {}", path_, ErrnoText(errno));
     }
     if (::fchmod(fd_.get(), mode) != 0) {
@@ -267,7 +267,7 @@ namespace {
 // Moves a finished temp file (content `digest`, `size` bytes) to its address `blob_path`. An
 // existing blob with the same content is kept (and its mtime refreshed); a damaged one is replaced.
 core::Result<BlobInfo> Install(const std::string& blob_path, TempFile& temp,
-                               const std::string& digest, uint64_t size) {
+                               const std::string& digest, uint64_t size, bool sync = true) {
   const std::string shard = std::filesystem::path(blob_path).parent_path().string();
   KILN_RETURN_IF_ERROR(core::CreateDirectories(shard));
 
@@ -293,7 +293,7 @@ core::Result<BlobInfo> Install(const std::string& blob_path, TempFile& temp,
                          ErrnoText(errno));
   }
   temp.Release();
-  KILN_RETURN_IF_ERROR(FsyncDir(shard));
+  if (sync) KILN_RETURN_IF_ERROR(FsyncDir(shard));
   if (::stat(blob_path.c_str(), &st) != 0) {
     return core::IoError("{}: cannot stat the new blob: {}", blob_path, ErrnoText(errno));
   }
@@ -336,25 +336,47 @@ core::Result<std::string> ArtifactStore::NewTempPath(const std::string& prefix) 
   return temp->path();
 }
 
-core::Result<BlobInfo> ArtifactStore::MoveIn(const std::string& path) const {
+core::Result<BlobInfo> ArtifactStore::MoveIn(const std::string& path, Durability durability) const {
+  const bool sync = durability == Durability::kSynced;
   KILN_ASSIGN_OR_RETURN(auto temp, TempFile::Adopt(path));
   KILN_ASSIGN_OR_RETURN(Digested digested, HashFile(path));
-  KILN_RETURN_IF_ERROR(temp->Finish(0444));
-  auto info = Install(BlobPath(digested.digest), *temp, digested.digest, digested.size);
+  KILN_RETURN_IF_ERROR(temp->Finish(0444, sync));
+  auto info = Install(BlobPath(digested.digest), *temp, digested.digest, digested.size, sync);
   if (!info.ok()) return core::Status(info.status()).AddContext("while moving in " + path);
   return info;
 }
 
-core::Result<BlobInfo> ArtifactStore::PutBytes(std::string_view bytes) const {
+core::Status ArtifactStore::SyncAll() const {
+  KILN_RETURN_IF_ERROR(core::CreateDirectories(root_));
+  Fd fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return core::IoError("{}: cannot open directory: {}", root_, ErrnoText(errno));
+  if (::syncfs(fd.get()) != 0)
+    return core::IoError("{}: syncfs failed: {}", root_, ErrnoText(errno));
+  return core::Status::Ok();
+}
+
+core::Result<BlobInfo> ArtifactStore::PutBytes(std::string_view bytes,
+                                               Durability durability) const {
+  Xxh128 hash;
+  hash.Update(bytes.data(), bytes.size());
+  const std::string digest = hash.HexDigest();
+  const std::string blob_path = BlobPath(digest);
+  // Already stored (the common case for re-run steps): refresh the mtime, check, done.
+  struct stat st {};
+  if (::stat(blob_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<uint64_t>(st.st_size) == bytes.size() &&
+      ::utimensat(AT_FDCWD, blob_path.c_str(), nullptr, 0) == 0) {
+    auto existing = HashFile(blob_path);
+    if (existing.ok() && existing->digest == digest && ::stat(blob_path.c_str(), &st) == 0)
+      return MakeInfo(digest, st);
+  }
   const std::string tmp_dir = root_ + "/tmp";
   KILN_RETURN_IF_ERROR(core::CreateDirectories(tmp_dir));
   KILN_ASSIGN_OR_RETURN(auto temp, TempFile::Create(tmp_dir, "put-"));
-  Xxh128 hash;
-  hash.Update(bytes.data(), bytes.size());
   KILN_RETURN_IF_ERROR(temp->Write(bytes.data(), bytes.size()));
-  KILN_RETURN_IF_ERROR(temp->Finish(0444));
-  const std::string digest = hash.HexDigest();
-  return Install(BlobPath(digest), *temp, digest, bytes.size());
+  const bool sync = durability == Durability::kSynced;
+  KILN_RETURN_IF_ERROR(temp->Finish(0444, sync));
+  return Install(blob_path, *temp, digest, bytes.size(), sync);
 }
 
 core::Result<std::string> ArtifactStore::PathFor(std::string_view uri) const {

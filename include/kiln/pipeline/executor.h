@@ -17,6 +17,9 @@
 //   run to the end.
 // - Cancellation: when `cancel` is set (Ctrl-C), running steps are cancelled, nothing new starts,
 //   and the pipeline run ends "killed".
+// - Durability: step outputs are put into the ArtifactStore without an fsync each and flushed
+//   together (syncfs) when the run ends; a cached output is only reused when its blob has the
+//   size that was recorded, so one cut short by a power loss is made again.
 // Thread-safety: one Run at a time per Executor; the MetaStore is only used under its own lock.
 #pragma once
 

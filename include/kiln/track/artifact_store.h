@@ -49,6 +49,11 @@ struct GcReport {
   std::vector<std::string> removed_temp_files;  // or would be removed, when dry_run
 };
 
+// Whether a put is on disk when it returns (fsync of the file and its directory), or only once
+// SyncAll() has run: for writers that put many blobs in a row (pipeline steps) and make them
+// durable together.
+enum class Durability { kSynced, kDeferred };
+
 class ArtifactStore {
  public:
   // $KILN_HOME/artifacts, or ~/.kiln/artifacts.
@@ -62,13 +67,19 @@ class ArtifactStore {
   // Copies the file in, streaming (hashes while copying into root/tmp, fsyncs, renames into
   // root/blobs). kNotFound naming `path` if it does not exist.
   core::Result<BlobInfo> PutFile(const std::string& path) const;
-  core::Result<BlobInfo> PutBytes(std::string_view bytes) const;
+  // Content that is already stored is not written again (its mtime is refreshed).
+  core::Result<BlobInfo> PutBytes(std::string_view bytes,
+                                  Durability durability = Durability::kSynced) const;
   // A new empty file under root/tmp for a writer that then calls MoveIn (or removes it), so a
   // large output is written once and renamed into place instead of copied.
   core::Result<std::string> NewTempPath(const std::string& prefix) const;
   // Hashes `path` (a file on the store's filesystem, normally from NewTempPath), makes it
   // read-only and renames it to its address. The file is gone afterwards, also on failure.
-  core::Result<BlobInfo> MoveIn(const std::string& path) const;
+  core::Result<BlobInfo> MoveIn(const std::string& path,
+                                Durability durability = Durability::kSynced) const;
+  // Flushes everything written to the store's filesystem (syncfs): what makes kDeferred puts
+  // durable.
+  core::Status SyncAll() const;
 
   // The blob's file for a URI, after checking it exists (kNotFound otherwise); kInvalidArgument
   // for a malformed URI. The file is read-only; readers should still verify what they read.
