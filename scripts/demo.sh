@@ -2,7 +2,8 @@
 # The README's main job on real data: list the algorithms, train logistic regression on the
 # wa_churn telco data (string categoricals, missing values, Yes/No labels) and on breast_cancer,
 # evaluate on the held-out test split, write predictions and inspect the model, show what tracking
-# recorded, then serve the production churn model over HTTP and ask it about one customer.
+# recorded, run the same job as a cached pipeline (examples/pipelines/churn.yaml), then serve the
+# production churn model over HTTP and ask it about one customer.
 #
 # Usage: scripts/demo.sh BIN DATA_DIR        (make demo runs: scripts/demo.sh build/bin/kiln data)
 # Outputs go to $KILN_DEMO_OUT (default out/demo/); running it again overwrites them. Runs,
@@ -82,6 +83,18 @@ step "Where churn@production came from and what used it" "$kiln" lineage churn@p
 step "Datasets recorded (content-hashed versions with per-column statistics)" \
   "$kiln" datasets list
 
+# The same work as a pipeline: read, split, two candidates, pick the better, evaluate, register
+# as churn@staging and export PMML; a re-run with nothing changed is answered from the cache.
+step "Validate the churn pipeline (examples/pipelines/churn.yaml)" \
+  "$kiln" validate examples/pipelines/churn.yaml -p "data_dir=$data/wa_churn"
+step "Run it: each step is cached by its component, params and input content" \
+  "$kiln" run examples/pipelines/churn.yaml -p "data_dir=$data/wa_churn"
+step "Run it again: nothing changed, nothing runs" \
+  "$kiln" run examples/pipelines/churn.yaml -p "data_dir=$data/wa_churn"
+step "Change one param: only that branch and what depends on it run" \
+  "$kiln" run examples/pipelines/churn.yaml -p "data_dir=$data/wa_churn" -p l2_strong=0.1
+step "The pipeline runs" "$kiln" pipelines runs
+
 # Serve churn@production over HTTP and ask it about one customer.
 printf '\n%s== %s%s\n$ %s\n' "$bold" \
   "Serve churn@production in the background (Open Inference Protocol + row format)" "$reset" \
@@ -127,6 +140,7 @@ Demo finished.
   breast cancer model:  $out/breast_cancer.kiln
   breast cancer preds:  $out/breast_cancer_predictions.csv
   tracking store:       $out/home/kiln.db
+  pipeline PMML:        out/pipelines/churn.pmml (KILN_HOME=$out/home $kiln pipelines runs)
   served answers log:   $out/serve_access.log
 Try: $kiln inspect $out/churn.kiln --json
      KILN_HOME=$out/home $kiln runs show 1

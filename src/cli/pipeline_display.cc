@@ -88,8 +88,8 @@ void PipelineDisplay::OnStep(const pipeline::Plan& plan, const pipeline::StepEve
   std::string line;
   switch (e.state) {
     case StepState::kRunning:
-      line = e.attempt > 1 ? fmt::format("step {}: running (attempt {})", name, e.attempt)
-                           : fmt::format("step {}: running", name);
+      // The log says what happened to a step; a first start is only news on a terminal.
+      if (e.attempt > 1) line = fmt::format("step {}: running (attempt {})", name, e.attempt);
       break;
     case StepState::kFinished:
       line = fmt::format("step {}: ran in {}{}", name, FormatSeconds(e.seconds),

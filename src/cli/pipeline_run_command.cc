@@ -22,18 +22,17 @@ namespace {
 
 constexpr const char* kRunExamples = R"(Examples:
   kiln run examples/pipelines/churn.yaml
-  kiln run examples/pipelines/churn.yaml -p l2=0.1 --parallel 2
-  kiln run examples/pipelines/churn.yaml --no-cache
-  kiln run --resume 12                       # only what failed or never ran
-  kiln --project prod run pipeline.yaml
+  kiln run examples/pipelines/churn.yaml -p l2_strong=0.1 --parallel 2
+  kiln run examples/pipelines/churn.yaml --no-cache --json
+  kiln run examples/pipelines/churn.yaml --project prod
 
 Each step is cached by its component, params and the content of its inputs: an unchanged re-run
-reuses every output, and changing one param re-runs that step and what depends on it. Ctrl-C
-cancels the running steps; resume the run later with --resume.)";
+reuses every output, and changing one param re-runs that step and what depends on it. After a
+failure or Ctrl-C, 'kiln run --resume RUN_ID' re-runs only what failed or never ran.)";
 
 constexpr const char* kValidateExamples = R"(Examples:
   kiln validate examples/pipelines/churn.yaml
-  kiln validate pipeline.yaml -p l2=0.1 --json)";
+  kiln validate examples/pipelines/ctr.yaml -p buckets=1048576 --json)";
 
 core::Result<std::vector<std::pair<std::string, std::string>>> Overrides(
     const std::vector<std::string>& params) {

@@ -14,9 +14,10 @@ namespace {
 
 constexpr const char* kPipelinesExamples = R"(Examples:
   kiln pipelines runs
-  kiln pipelines runs --pipeline churn --limit 5
-  kiln pipelines show 12
-  kiln pipelines show 12 --json)";
+  kiln pipelines runs --pipeline churn --limit 5 --json
+
+'kiln pipelines show RUN_ID' lists a run's steps: status (finished, cached, failed, skipped,
+cancelled), attempts, duration, outputs and messages; --json adds cache keys and output URIs.)";
 
 std::map<std::string, size_t> StepCounts(const track::PipelineRunRecord& r) {
   std::map<std::string, size_t> counts;

@@ -29,7 +29,7 @@ constexpr const char* kMainFooter = R"(Examples:
   kiln models show bc
   kiln lineage bc
   kiln gc --dry-run
-  kiln run examples/pipelines/churn.yaml -p l2=0.01
+  kiln run examples/pipelines/churn.yaml -p l2_strong=0.1
   kiln components
 
 Tracking: train and evaluate record runs, datasets, model versions and lineage in the store

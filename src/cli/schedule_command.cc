@@ -38,9 +38,10 @@ namespace {
 
 constexpr const char* kScheduleExamples = R"(Examples:
   kiln schedule add examples/pipelines/churn.yaml --cron "0 2 * * *"
-  kiln --project prod schedule add pipeline.yaml --cron "*/15 * * * *" -p l2=0.1
+  kiln schedule add examples/pipelines/churn.yaml --cron "*/15 * * * *" -p l2_strong=0.1 --project prod
   kiln schedule list
-  kiln schedule remove 3
+
+'kiln schedule remove ID' deletes a schedule.
 
 Cron times are UTC: minute hour day-of-month month day-of-week, or six fields with seconds
 first; names (mon, jan), ranges, steps (*/15), lists and @daily/@hourly/... work. The spec is

@@ -26,7 +26,8 @@ SOURCE = os.environ.get("KILN_SOURCE_DIR", os.path.dirname(os.path.dirname(os.pa
 KILN = os.path.abspath(os.environ.get("KILN_BIN", os.path.join(SOURCE, "build", "bin", "kiln")))
 DATA = os.path.abspath(os.environ.get("KILN_DATA_DIR", os.path.join(SOURCE, "data")))
 COMMANDS = ["algorithms", "train", "evaluate", "predict", "inspect", "export", "runs", "datasets",
-            "lineage", "models", "deploy", "deployments", "serve", "gc"]
+            "lineage", "models", "deploy", "deployments", "serve", "gc", "validate", "run",
+            "components", "pipelines", "schedule", "scheduler"]
 INPUT_FLAGS = {"--data", "--valid", "--model"}
 
 
@@ -81,6 +82,8 @@ class Examples(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory(prefix="kiln_cli_examples_")
         cls.dir = cls.tmp.name
         cls.env = dict(os.environ, KILN_HOME=os.path.join(cls.dir, "home"))
+        # The example pipelines read data/<name>/ relative to where kiln runs.
+        os.symlink(DATA, os.path.join(cls.dir, "data"))
 
     @classmethod
     def tearDownClass(cls):
@@ -110,6 +113,8 @@ class Examples(unittest.TestCase):
         out = [KILN]
         command = words[1] if len(words) > 1 else ""
         for i, word in enumerate(words[1:], start=1):
+            if word.startswith("examples/"):
+                word = os.path.join(SOURCE, word)
             if word.startswith("data/"):
                 word = os.path.join(DATA, word[len("data/"):])
                 if not os.path.exists(word):
@@ -131,6 +136,9 @@ class Examples(unittest.TestCase):
             words = example.split()
             return rank.get(words[1], -1) if len(words) > 1 else -1
         for example in sorted(examples, key=order):
+            if example.startswith("kiln scheduler"):
+                # Runs until stopped: give it a second (the schedules above are not due).
+                example += " --run-for 1" if "--run-for" not in example else ""
             if example.startswith("kiln serve"):
                 with self.subTest(example=example):
                     self.run_server_example(example)
