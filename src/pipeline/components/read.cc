@@ -1,6 +1,8 @@
-// read: a CSV, TSV, LibSVM or JSON Lines file (or a dataset registered in a project) into a
-// dataset, recorded as a dataset version with lineage to the step. The file's bytes are part of
-// the cache key, so an edited file is read again and an unchanged one is not.
+// read: a CSV, TSV, LibSVM or JSON Lines file — by path, or as a dataset recorded in a project
+// (`dataset: NAME` or `NAME/VERSION`, optionally of another project the spec allows reading) —
+// into a dataset, recorded as a dataset version with lineage to the step. The file's bytes are
+// part of the cache key, so an edited file is read again and an unchanged one is not; a recorded
+// dataset whose file no longer has the recorded content is an error.
 #include <fmt/format.h>
 
 #include "common.h"
@@ -38,8 +40,50 @@ Result<data::ReadOptions> Options(const core::ParamMap& p) {
   return o;
 }
 
+// The file to read and, for a recorded dataset, the content hash it must have.
+struct Source {
+  std::string path;
+  std::string expected_hash;  // "" for a path
+  std::string label;          // "dataset NAME vN (project P)" for messages
+};
+
+Result<Source> ResolveSource(const core::ParamMap& p, const PipelineServices& services,
+                             const std::string& who) {
+  const std::string& ref = p.GetString("dataset");
+  if (ref.empty()) return Source{services.ResolvePath(p.GetString("path")), "", ""};
+  std::string name = ref;
+  int64_t version = 0;
+  if (size_t slash = ref.rfind('/');
+      slash != std::string::npos && slash + 1 < ref.size() &&
+      ref.find_first_not_of("0123456789", slash + 1) == std::string::npos) {
+    name = ref.substr(0, slash);
+    version = std::stoll(ref.substr(slash + 1));
+  }
+  KILN_ASSIGN_OR_RETURN(int64_t project, services.ProjectFor(p.GetString("project"), false, who));
+  std::vector<track::DatasetVersionRecord> versions;
+  KILN_RETURN_IF_ERROR(services.WithStore([&](track::MetaStore& store) -> Status {
+    KILN_ASSIGN_OR_RETURN(versions, store.datasets().Find(project, name));
+    return Status::Ok();
+  }));
+  const std::string where =
+      p.GetString("project").empty() ? services.project : p.GetString("project");
+  for (const track::DatasetVersionRecord& v : versions) {  // newest first
+    if (version == 0 || v.version == version) {
+      return Source{v.source_path, v.content_hash,
+                    fmt::format("dataset {} v{} (project {})", v.dataset, v.version, where)};
+    }
+  }
+  if (versions.empty())
+    return core::NotFound("no dataset '{}' is recorded in project {} (see kiln datasets list)",
+                          name, where);
+  return core::NotFound("dataset '{}' has no version {} in project {} (newest: v{})", name, version,
+                        where, versions.front().version);
+}
+
 Result<std::string> FileKey(const core::ParamMap& p, const PipelineServices& services) {
-  return FileDigest(services.ResolvePath(p.GetString("path")));
+  KILN_ASSIGN_OR_RETURN(Source source, ResolveSource(p, services, "read"));
+  KILN_ASSIGN_OR_RETURN(std::string digest, FileDigest(source.path));
+  return digest + " " + source.expected_hash;
 }
 
 class Read final : public Component {
@@ -47,13 +91,24 @@ class Read final : public Component {
   explicit Read(const core::ParamMap& params) : params_(params) {}
 
   Status Run(StepContext& step) override {
-    const std::string path = step.ResolvePath(params_.GetString("path"));
+    KILN_ASSIGN_OR_RETURN(Source source,
+                          ResolveSource(params_, step.services(), "step '" + step.step() + "'"));
+    const std::string& path = source.path;
     KILN_ASSIGN_OR_RETURN(data::ReadOptions options, Options(params_));
     KILN_ASSIGN_OR_RETURN(data::Dataset ds, data::ReadDataset(path, options, step.ctx()));
+    if (!source.expected_hash.empty() &&
+        core::HexDigest(ds.source().content_hash) != source.expected_hash) {
+      return core::DataError(
+          "{} was recorded with content {}, but {} now holds {}: the file changed since; read "
+          "it by path to use what it holds now",
+          source.label, source.expected_hash, path, core::HexDigest(ds.source().content_hash));
+    }
     KILN_RETURN_IF_ERROR(step.WriteDataset("data", ds));
     KILN_RETURN_IF_ERROR(step.WithStore([&](track::MetaStore& store) -> Status {
       track::NewDatasetVersion v;
-      v.name = params_.GetString("name").empty() ? path : params_.GetString("name");
+      v.name = !params_.GetString("name").empty()      ? params_.GetString("name")
+               : !params_.GetString("dataset").empty() ? params_.GetString("dataset")
+                                                       : path;
       v.content_hash = core::HexDigest(ds.source().content_hash);
       v.source_path = path;
       v.format = ds.source().format;
@@ -83,6 +138,12 @@ class Read final : public Component {
 Status RegisterRead(ComponentRegistry& registry) {
   core::ParamSpec p("read");
   p.String("path", "", "the file to read (relative paths start at the directory kiln runs in)");
+  p.String("dataset", "",
+           "instead of path: a recorded dataset, NAME (its newest version) or NAME/VERSION (see "
+           "kiln datasets list); its file must still have the recorded content");
+  p.String("project", "",
+           "with dataset: another project to look it up in (the spec must allow "
+           "reading it)");
   p.Choice("format", "auto", {"auto", "csv", "tsv", "libsvm", "jsonl"},
            "file format; auto = from the extension");
   p.String("label", "label", "the label column (\"\" = the data has none)");
@@ -98,7 +159,10 @@ Status RegisterRead(ComponentRegistry& registry) {
   f.create = Make<Read>();
   f.external_key = FileKey;
   f.check = [](const core::ParamMap& params) -> Status {
-    if (params.GetString("path").empty()) return core::InvalidArgument("param 'path' is required");
+    if (params.GetString("path").empty() == params.GetString("dataset").empty())
+      return core::InvalidArgument("give exactly one of 'path' and 'dataset'");
+    if (!params.GetString("project").empty() && params.GetString("dataset").empty())
+      return core::InvalidArgument("'project' only applies to 'dataset'");
     return Options(params).status();
   };
   return Add(registry, "read", "Read a CSV, TSV, LibSVM or JSON Lines file into a dataset",

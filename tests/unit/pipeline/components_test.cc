@@ -73,6 +73,41 @@ TEST_F(ComponentsTest, ReadRecordsADatasetVersion) {
   EXPECT_EQ(Output(edited, "read", "data").num_rows(), 2u);
 }
 
+TEST_F(ComponentsTest, ReadARecordedDatasetByNameAndProject) {
+  ASSERT_EQ(RunYaml("name: t\nsteps:\n  r: {component: read, params: {path: data.csv, label: y, "
+                    "name: churn_data}}\n")
+                .status,
+            "finished");
+  RunOutcome by_name =
+      RunYaml("name: t\nsteps:\n  r: {component: read, params: {dataset: churn_data, label: y}}\n");
+  EXPECT_EQ(by_name.status, "finished") << Step(by_name, "r").message;
+  EXPECT_EQ(Output(by_name, "r", "data").num_rows(), 240u);
+  RunOutcome no_version = RunYaml(
+      "name: t\nsteps:\n  r: {component: read, params: {dataset: churn_data/7, label: y}}\n");
+  EXPECT_NE(Step(no_version, "r").message.find("has no version 7"), std::string::npos)
+      << Step(no_version, "r").message;
+  // Another project's dataset needs access: read.
+  auto other = store_->projects().Ensure("dev");
+  ASSERT_TRUE(other.ok());
+  ExecutorOptions dev = Options();
+  dev.project_id = other->id;
+  dev.project = "dev";
+  const std::string cross =
+      "steps:\n  r: {component: read, params: {dataset: churn_data, project: default, label: "
+      "y}}\n";
+  RunOutcome denied = RunYaml("name: t\n" + cross, dev);
+  EXPECT_EQ(Step(denied, "r").code, core::StatusCode::kPermissionDenied);
+  RunOutcome allowed = RunYaml("name: t\naccess: {read: [default]}\n" + cross, dev);
+  EXPECT_EQ(allowed.status, "finished") << Step(allowed, "r").message;
+  // The file changed since it was recorded: an error, not silently other data.
+  WriteFile("data.csv", "x1,x2,color,x3,y\n1,2,red,3,yes\n");
+  RunOutcome changed =
+      RunYaml("name: t\nsteps:\n  r: {component: read, params: {dataset: churn_data, label: y}}\n");
+  EXPECT_EQ(Step(changed, "r").code, core::StatusCode::kDataError);
+  EXPECT_NE(Step(changed, "r").message.find("the file changed since"), std::string::npos)
+      << Step(changed, "r").message;
+}
+
 TEST_F(ComponentsTest, ReadingAMissingFileFailsTheStepClearly) {
   RunOutcome out =
       RunYaml("name: t\nsteps:\n  read: {component: read, params: {path: nope.csv}}\n");
