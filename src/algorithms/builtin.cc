@@ -1,5 +1,6 @@
 #include "kiln/algorithms/builtin.h"
 
+#include "bayes/register.h"
 #include "linear/register.h"
 
 namespace kiln::algorithms {
@@ -8,6 +9,7 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterLogisticRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
+  KILN_RETURN_IF_ERROR(RegisterNaiveBayes(registry));
   return core::Status::Ok();
 }
 
