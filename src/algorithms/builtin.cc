@@ -1,6 +1,7 @@
 #include "kiln/algorithms/builtin.h"
 
 #include "bayes/register.h"
+#include "cluster/register.h"
 #include "linear/register.h"
 
 namespace kiln::algorithms {
@@ -10,6 +11,7 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterLinearRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
   KILN_RETURN_IF_ERROR(RegisterNaiveBayes(registry));
+  KILN_RETURN_IF_ERROR(RegisterKMeans(registry));
   return core::Status::Ok();
 }
 

@@ -3,7 +3,7 @@
 // and load with identical predictions; give identical models with 1 and 2 threads for a fixed
 // seed; score rows one at a time (when it offers a RowPredictor) exactly as Predict does; declare
 // a valid ParamSpec with help for every parameter; reject damaged model files with a clear error.
-// A new algorithm gets these checks by registering itself.
+// A new algorithm gets these checks by registering itself. Clustering trains without a label.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +35,7 @@ ml::AlgorithmRegistry MakeRegistry() {
 
 std::optional<data::Column> Label(ml::Task task, const std::vector<double>& score) {
   const size_t n = score.size();
+  if (task == ml::Task::kClustering) return std::nullopt;
   if (task == ml::Task::kRegression) {
     std::vector<float> y(n);
     for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(score[i]);
@@ -157,6 +158,13 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
   EXPECT_EQ(before.task, task);
   if (task == ml::Task::kRegression) {
     EXPECT_EQ(before.width(), 1u);
+  } else if (task == ml::Task::kClustering) {
+    ASSERT_EQ(before.classes.size(), before.rows);
+    ASSERT_GT(m.info().label.clusters, 0u);
+    for (int32_t c : before.classes) {
+      EXPECT_GE(c, 0);
+      EXPECT_LT(static_cast<size_t>(c), m.info().label.clusters);
+    }
   } else {
     ASSERT_EQ(before.classes.size(), before.rows);
     for (int32_t c : before.classes) {
@@ -227,7 +235,7 @@ TEST(RegistryConformanceTest, HasAlgorithms) {
   const ml::AlgorithmRegistry registry = MakeRegistry();
   EXPECT_GE(registry.size(), 3u);
   for (const char* name :
-       {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes"}) {
+       {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes", "kmeans"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }
