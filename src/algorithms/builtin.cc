@@ -2,6 +2,7 @@
 
 #include "bayes/register.h"
 #include "cluster/register.h"
+#include "ensemble/register.h"
 #include "linear/register.h"
 
 namespace kiln::algorithms {
@@ -12,6 +13,8 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
   KILN_RETURN_IF_ERROR(RegisterNaiveBayes(registry));
   KILN_RETURN_IF_ERROR(RegisterKMeans(registry));
+  // Last: it wraps the binary classifiers registered before it.
+  KILN_RETURN_IF_ERROR(RegisterOneVsRest(registry));
   return core::Status::Ok();
 }
 

@@ -234,8 +234,8 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
 TEST(RegistryConformanceTest, HasAlgorithms) {
   const ml::AlgorithmRegistry registry = MakeRegistry();
   EXPECT_GE(registry.size(), 3u);
-  for (const char* name :
-       {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes", "kmeans"}) {
+  for (const char* name : {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes",
+                           "kmeans", "one_vs_rest"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }
