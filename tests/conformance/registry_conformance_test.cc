@@ -235,7 +235,7 @@ TEST(RegistryConformanceTest, HasAlgorithms) {
   const ml::AlgorithmRegistry registry = MakeRegistry();
   EXPECT_GE(registry.size(), 3u);
   for (const char* name : {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes",
-                           "kmeans", "one_vs_rest"}) {
+                           "kmeans", "fm", "one_vs_rest"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }

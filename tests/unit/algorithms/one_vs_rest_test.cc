@@ -125,7 +125,7 @@ TEST(OneVsRestTest, TwoClassesTrainOneModel) {
 
 TEST(OneVsRestTest, SavedInOneFile) {
   const data::Dataset train = Classification(300, 3, 7);
-  for (const char* base : {"logistic_regression", "naive_bayes"}) {
+  for (const char* base : {"logistic_regression", "naive_bayes", "fm"}) {
     SCOPED_TRACE(base);
     auto ovr = Train("one_vs_rest", train, {{"base", base}});
     ASSERT_TRUE(ovr.ok()) << ovr.status().ToString();
@@ -153,7 +153,7 @@ TEST(OneVsRestTest, SameModelForAnyThreadCount) {
   const data::Dataset train = Classification(3000, 3, 9);
   std::vector<nlohmann::json> seen;
   for (int threads : {1, 2, 3, 4}) {
-    auto ovr = Train("one_vs_rest", train, {}, threads);
+    auto ovr = Train("one_vs_rest", train, {{"base", "fm"}, {"base_params", "epochs=2"}}, threads);
     ASSERT_TRUE(ovr.ok()) << ovr.status().ToString();
     seen.push_back((*ovr)->Describe());
   }
