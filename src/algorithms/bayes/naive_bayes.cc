@@ -1,6 +1,6 @@
 // naive_bayes: Gaussian, multinomial and Bernoulli naive Bayes, as scikit-learn's GaussianNB,
 // MultinomialNB and BernoulliNB (same parameters, same estimates, verified against them by
-// tests/integration/test_parity_naive_bayes.py). Features are the FeatureEncoder's, unscaled:
+// tests/integration/test_parity_classic.py). Features are the FeatureEncoder's, unscaled:
 // numbers as they are (missing ones imputed with the mean, plus a missing indicator), categories
 // one-hot, sparse (LibSVM) rows as they are. With sample weights every count and moment is
 // weighted, as sklearn's sample_weight.
