@@ -49,16 +49,21 @@ PointSet::PointSet(const ml::DesignMatrix& x, std::vector<double> weights, core:
         variance[j] = v / static_cast<double>(n);
       }
     });
-    centred_.resize(n * d);
+    // Row-major copies of the rows; the products see them centred on the float means.
+    mean_f_.resize(d);
+    for (size_t j = 0; j < d; ++j) mean_f_[j] = static_cast<float>(mean_[j]);
+    rows_.resize(n * d);
     core::ParallelForBlocks(pool, 0, n, kBlock, [&](size_t begin, size_t end, size_t) {
       for (size_t j = 0; j < d; ++j) {
         const float* col = x.column(j);
-        const auto m = static_cast<float>(mean_[j]);
-        for (size_t i = begin; i < end; ++i) centred_[i * d + j] = col[i] - m;
+        for (size_t i = begin; i < end; ++i) rows_[i * d + j] = col[i];
       }
       for (size_t i = begin; i < end; ++i) {
         double s = 0;
-        for (size_t j = 0; j < d; ++j) s += double{centred_[i * d + j]} * centred_[i * d + j];
+        for (size_t j = 0; j < d; ++j) {
+          const float c = rows_[i * d + j] - mean_f_[j];
+          s += double{c} * c;
+        }
         norms_[i] = s;
       }
     });
@@ -75,7 +80,7 @@ void PointSet::CopyRow(size_t i, double* out) const {
     x_.ForEachInRow(i, [&](size_t j, float v) { out[j] = v; });
     return;
   }
-  const float* row = x_.dense_row(i);
+  const float* row = rows_.data() + i * d;
   for (size_t j = 0; j < d; ++j) out[j] = row[j];
 }
 
@@ -85,7 +90,7 @@ void PointSet::AddRow(size_t i, double w, double* out) const {
     x_.ForEachInRow(i, [&](size_t j, float v) { out[j] += w * v; });
     return;
   }
-  const float* row = x_.dense_row(i);
+  const float* row = rows_.data() + i * d;
   for (size_t j = 0; j < d; ++j) out[j] += w * row[j];
 }
 
@@ -98,7 +103,7 @@ double PointSet::SquaredDistance(size_t i, const double* centre) const {
     x_.ForEachInRow(i, [&](size_t j, float v) { s += v * (v - 2 * centre[j]); });
     return std::max(s, 0.0);
   }
-  const float* row = x_.dense_row(i);
+  const float* row = rows_.data() + i * d;
   for (size_t j = 0; j < d; ++j) {
     const double diff = row[j] - centre[j];
     s += diff * diff;
@@ -110,10 +115,10 @@ double PointSet::SquaredDistance(size_t i, const double* centre) const {
 // (rows(position) for position < count) to the k centres.
 template <typename Rows, typename Visit>
 void ForEachDistanceRow(const PointSet& set, const ml::DesignMatrix& x,
-                        const std::vector<float>& centred, const std::vector<double>& mean,
-                        const std::vector<double>& norms, const Rows& rows, size_t count,
-                        std::span<const double> centres, size_t k, core::ThreadPool& pool,
-                        Visit&& visit) {
+                        const std::vector<float>& rows_f, const std::vector<float>& mean_f,
+                        const std::vector<double>& mean, const std::vector<double>& norms,
+                        const Rows& rows, size_t count, std::span<const double> centres, size_t k,
+                        core::ThreadPool& pool, Visit&& visit) {
   const size_t d = set.dims();
   if (set.sparse()) {
     // Feature-major centres: the k values a nonzero multiplies are contiguous.
@@ -149,7 +154,9 @@ void ForEachDistanceRow(const PointSet& set, const ml::DesignMatrix& x,
     for (size_t s = begin; s < end; s += kChunk) {
       const size_t m = std::min(kChunk, end - s);
       for (size_t r = 0; r < m; ++r) {
-        std::copy_n(centred.data() + rows(s + r) * d, d, chunk.data() + static_cast<Index>(r * d));
+        const float* in = rows_f.data() + rows(s + r) * d;
+        float* out = chunk.data() + static_cast<Index>(r * d);
+        for (size_t j = 0; j < d; ++j) out[j] = in[j] - mean_f[j];
       }
       dots.topRows(static_cast<Index>(m)).noalias() =
           chunk.topRows(static_cast<Index>(m)) * c.transpose();
@@ -168,7 +175,8 @@ void PointSet::Assign(std::span<const double> centres, size_t k, core::ThreadPoo
   labels->resize(rows());
   dist2->resize(rows());
   ForEachDistanceRow(
-      *this, x_, centred_, mean_, norms_, [](size_t q) { return q; }, rows(), centres, k, pool,
+      *this, x_, rows_, mean_f_, mean_, norms_, [](size_t q) { return q; }, rows(), centres, k,
+      pool,
       [&](size_t q, size_t, const double* sq) {
         const int32_t best = Nearest(sq, k);
         (*labels)[q] = best;
@@ -182,8 +190,8 @@ void PointSet::AssignRows(std::span<const uint32_t> rows, std::span<const double
   labels->resize(rows.size());
   dist2->resize(rows.size());
   ForEachDistanceRow(
-      *this, x_, centred_, mean_, norms_, [&](size_t q) { return size_t{rows[q]}; }, rows.size(),
-      centres, k, pool,
+      *this, x_, rows_, mean_f_, mean_, norms_, [&](size_t q) { return size_t{rows[q]}; },
+      rows.size(), centres, k, pool,
       [&](size_t q, size_t, const double* sq) {
         const int32_t best = Nearest(sq, k);
         (*labels)[q] = best;
@@ -195,12 +203,12 @@ void PointSet::DistancesTo(std::span<const double> points, size_t m, core::Threa
                            std::vector<double>* out) const {
   out->resize(rows() * m);
   ForEachDistanceRow(
-      *this, x_, centred_, mean_, norms_, [](size_t q) { return q; }, rows(), points, m, pool,
+      *this, x_, rows_, mean_f_, mean_, norms_, [](size_t q) { return q; }, rows(), points, m, pool,
       [&](size_t q, size_t, const double* sq) { std::copy_n(sq, m, out->data() + q * m); });
 }
 
-ExactCentres::ExactCentres(std::span<const double> centres, size_t k_, size_t dims_)
-    : k(k_), dims(dims_), by_feature(k_ * dims_), norms(k_, 0.0) {
+ExactCentres::ExactCentres(std::span<const double> centres, size_t count, size_t dimensions)
+    : k(count), dims(dimensions), by_feature(count * dimensions), norms(count, 0.0) {
   for (size_t t = 0; t < k; ++t) {
     for (size_t j = 0; j < dims; ++j) {
       const double v = centres[t * dims + j];

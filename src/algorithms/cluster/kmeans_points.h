@@ -1,10 +1,10 @@
 // The rows k-means clusters, prepared once for the assignment step every iteration repeats, and
 // the exact distance arithmetic that models and row predictors share.
 //
-// Assignment (the hot loop) uses ‖x − c‖² = ‖x‖² + ‖c‖² − 2 x·c: dense rows are centred on the
-// column means (which keeps the subtraction accurate in float) and kept row-major as floats, and
-// each chunk of rows meets every centre in one Eigen matrix product; sums and exact distances
-// read the rows as they are (the design matrix's row-major copy); sparse rows multiply a
+// Assignment (the hot loop) uses ‖x − c‖² = ‖x‖² + ‖c‖² − 2 x·c: dense rows are kept row-major
+// as floats, centred on the column means as each chunk of rows is packed (which keeps the
+// subtraction accurate in float), and each chunk meets every centre in one Eigen matrix product;
+// sums and exact distances read the rows as they are; sparse rows multiply a
 // feature-major copy of the centres entry by entry. Blocks of rows are split by a fixed grain and
 // every row is written by one task, so the result is the same for any thread count.
 //
@@ -60,16 +60,17 @@ class PointSet {
  private:
   const ml::DesignMatrix& x_;
   std::vector<double> weights_;
-  std::vector<double> mean_;    // dense: column means
-  std::vector<float> centred_;  // dense: rows − mean, row-major
-  std::vector<double> norms_;   // ‖row‖² (dense: of the centred row)
+  std::vector<double> mean_;   // dense: column means
+  std::vector<float> mean_f_;  // dense: the same as floats (what the products subtract)
+  std::vector<float> rows_;    // dense: the rows, row-major
+  std::vector<double> norms_;  // ‖row‖² (dense: of the centred row)
   double mean_variance_ = 0;
 };
 
 // Centres prepared for exact distances: feature-major (dims x k) and their squared norms.
 struct ExactCentres {
   ExactCentres() = default;
-  ExactCentres(std::span<const double> centres, size_t k, size_t dims);
+  ExactCentres(std::span<const double> centres, size_t count, size_t dimensions);
   size_t k = 0;
   size_t dims = 0;
   std::vector<double> by_feature;  // [j * k + c]
