@@ -70,4 +70,36 @@ class RowEncoder {
   std::vector<Column> columns_;
 };
 
+// One encoded row as its nonzero features in ascending order: what the models that score sparse
+// rows (naive Bayes' discrete variants, factorization machines, k-means on LibSVM data) read,
+// filled the same way from a DesignMatrix row (Predict) or a RowEncoder (row predictors).
+// Reused from row to row to keep its storage.
+struct SparseRow {
+  std::vector<uint32_t> features;
+  std::vector<float> values;
+
+  // Row i of x, zeros left out.
+  void Assign(const DesignMatrix& x, size_t i) {
+    Clear();
+    x.ForEachInRow(i, [&](size_t j, float v) { Add(j, v); });
+  }
+  // The row of RowPredictor values, encoded.
+  void Assign(const RowEncoder& encoder, std::span<const double> numbers,
+              std::span<const std::string_view> texts) {
+    Clear();
+    encoder.Encode(numbers, texts, [&](size_t j, float v) { Add(j, v); });
+  }
+
+ private:
+  void Clear() {
+    features.clear();
+    values.clear();
+  }
+  void Add(size_t j, float v) {
+    if (v == 0.0f) return;
+    features.push_back(static_cast<uint32_t>(j));
+    values.push_back(v);
+  }
+};
+
 }  // namespace kiln::ml

@@ -33,13 +33,9 @@ class NaiveBayesRowPredictor final : public ml::RowPredictor {
       encoder_->EncodeDense(numbers, texts, row);
       model_.GaussianJll(row.data(), jll.data());
     } else {
-      std::vector<uint32_t> features;
-      std::vector<float> values;
-      encoder_->Encode(numbers, texts, [&](size_t j, float v) {
-        features.push_back(static_cast<uint32_t>(j));
-        values.push_back(v);
-      });
-      model_.DiscreteJll(features, values, jll.data());
+      ml::SparseRow entries;
+      entries.Assign(*encoder_, numbers, texts);
+      model_.DiscreteJll(entries.features, entries.values, jll.data());
     }
     return model_.Finish(jll.data(), scores.data());
   }
@@ -162,8 +158,7 @@ core::Result<ml::Predictions> NaiveBayesModel::Predict(const data::DatasetView& 
   core::ParallelForBlocks(ctx.pool(), 0, n, kRowBlock, [&](size_t begin, size_t end, size_t) {
     std::vector<double> jll(k);
     std::vector<float> dense(s_.variant == Variant::kGaussian && x.is_sparse() ? d : 0);
-    std::vector<uint32_t> features;
-    std::vector<float> values;
+    ml::SparseRow entries;
     for (size_t i = begin; i < end; ++i) {
       if (s_.variant == Variant::kGaussian) {
         const float* row = nullptr;
@@ -176,14 +171,8 @@ core::Result<ml::Predictions> NaiveBayesModel::Predict(const data::DatasetView& 
         }
         GaussianJll(row, jll.data());
       } else {
-        features.clear();
-        values.clear();
-        x.ForEachInRow(i, [&](size_t j, float v) {
-          if (v == 0.0f) return;  // as the row predictor, which never sees zeros
-          features.push_back(static_cast<uint32_t>(j));
-          values.push_back(v);
-        });
-        DiscreteJll(features, values, jll.data());
+        entries.Assign(x, i);
+        DiscreteJll(entries.features, entries.values, jll.data());
       }
       out.classes[i] = Finish(jll.data(), out.scores.data() + i * w);
     }

@@ -67,17 +67,11 @@ core::Result<ml::Predictions> KMeansModel::Predict(const data::DatasetView& view
   core::ParallelForBlocks(ctx.pool(), 0, n, kRowBlock, [&](size_t begin, size_t end, size_t) {
     std::vector<double> d2(k_);
     std::vector<float> dense(x.is_sparse() && !sparse_model ? d : 0);
-    std::vector<uint32_t> features;
-    std::vector<float> values;
+    ml::SparseRow entries;
     for (size_t i = begin; i < end; ++i) {
       if (sparse_model) {
-        features.clear();
-        values.clear();
-        x.ForEachInRow(i, [&](size_t j, float v) {
-          features.push_back(static_cast<uint32_t>(j));
-          values.push_back(v);
-        });
-        ExactDistancesSparse(exact_, features, values, d2.data());
+        entries.Assign(x, i);
+        ExactDistancesSparse(exact_, entries.features, entries.values, d2.data());
       } else if (x.is_sparse()) {
         std::fill(dense.begin(), dense.end(), 0.0f);
         x.ForEachInRow(i, [&](size_t j, float v) { dense[j] = v; });

@@ -22,14 +22,11 @@ class FmRowPredictor final : public ml::RowPredictor {
   bool probabilistic() const override { return true; }
   int32_t Predict(std::span<const double> numbers, std::span<const std::string_view> texts,
                   std::span<double> scores) const override {
-    std::vector<uint32_t> features;
-    std::vector<float> values;
-    encoder_->Encode(numbers, texts, [&](size_t j, float v) {
-      features.push_back(static_cast<uint32_t>(j));
-      values.push_back(v);
-    });
+    ml::SparseRow entries;
+    entries.Assign(*encoder_, numbers, texts);
     std::vector<double> sums(model_.factors());
-    return model_.Finish(model_.Margin(features, values, sums.data()), scores.data());
+    return model_.Finish(model_.Margin(entries.features, entries.values, sums.data()),
+                         scores.data());
   }
 
  private:
@@ -90,18 +87,12 @@ core::Result<ml::Predictions> FmModel::Predict(const data::DatasetView& view,
   out.scores.resize(n);
   if (classification()) out.classes.resize(n);
   core::ParallelForBlocks(ctx.pool(), 0, n, kRowBlock, [&](size_t begin, size_t end, size_t) {
-    std::vector<uint32_t> features;
-    std::vector<float> values;
+    ml::SparseRow entries;
     std::vector<double> sums(factors_);
     for (size_t i = begin; i < end; ++i) {
-      features.clear();
-      values.clear();
-      x.ForEachInRow(i, [&](size_t j, float v) {
-        if (v == 0.0f) return;  // as the row predictor, which never sees zeros
-        features.push_back(static_cast<uint32_t>(j));
-        values.push_back(v);
-      });
-      const int32_t c = Finish(Margin(features, values, sums.data()), &out.scores[i]);
+      entries.Assign(x, i);
+      const int32_t c =
+          Finish(Margin(entries.features, entries.values, sums.data()), &out.scores[i]);
       if (classification()) out.classes[i] = c;
     }
   });

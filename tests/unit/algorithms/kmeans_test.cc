@@ -18,6 +18,7 @@ namespace {
 using testing::ExpectRowsMatchPredict;
 using ::testing::HasSubstr;
 using testing::MakeRegistry;
+using testing::PredictOn;
 using testing::Train;
 
 // `per` points around each of the centres (x, y), spread `spread`, no label.
@@ -40,13 +41,6 @@ data::Dataset Points1d(std::vector<float> x, std::vector<float> weights = {}) {
   return data::Dataset::Dense(
       {data::Column::Numeric("x", std::move(x))}, std::nullopt,
       weights.empty() ? core::Array<float>() : core::Array<float>(std::move(weights)));
-}
-
-ml::Predictions PredictOn(const ml::Model& model, const data::Dataset& ds) {
-  core::Context ctx(core::ContextOptions{.threads = 2});
-  auto p = model.Predict(data::DatasetView(ds), ctx);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  return p.ok() ? *std::move(p) : ml::Predictions{};
 }
 
 std::vector<std::vector<double>> Centres(const ml::Model& m) {

@@ -18,6 +18,7 @@ using testing::Classification;
 using testing::ExpectRowsMatchPredict;
 using ::testing::HasSubstr;
 using testing::MakeRegistry;
+using testing::PredictOn;
 using testing::Train;
 using testing::WithGaps;
 
@@ -28,13 +29,6 @@ data::Dataset Counts(std::vector<float> x0, std::vector<float> x1, std::vector<i
       {data::Column::Numeric("x0", std::move(x0)), data::Column::Numeric("x1", std::move(x1))},
       data::Column::Categorical("label", std::move(y), {"a", "b"}),
       weights.empty() ? core::Array<float>() : core::Array<float>(std::move(weights)));
-}
-
-ml::Predictions PredictOn(const ml::Model& model, const data::Dataset& ds) {
-  core::Context ctx(core::ContextOptions{.threads = 2});
-  auto p = model.Predict(data::DatasetView(ds), ctx);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  return p.ok() ? *std::move(p) : ml::Predictions{};
 }
 
 TEST(NaiveBayesTest, GaussianMatchesTheFormula) {

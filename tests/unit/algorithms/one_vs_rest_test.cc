@@ -18,14 +18,8 @@ namespace {
 using testing::Classification;
 using ::testing::HasSubstr;
 using testing::MakeRegistry;
+using testing::PredictOn;
 using testing::Train;
-
-ml::Predictions PredictOn(const ml::Model& model, const data::Dataset& ds) {
-  core::Context ctx(core::ContextOptions{.threads = 2});
-  auto p = model.Predict(data::DatasetView(ds), ctx);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  return p.ok() ? *std::move(p) : ml::Predictions{};
-}
 
 // The dataset with label "1" for class `k` and "0" for the others.
 data::Dataset OneAgainstRest(const data::Dataset& ds, int32_t k) {
