@@ -28,7 +28,7 @@ constexpr const char* kTrainExamples = R"(Examples:
       --valid data/wa_churn/test.csv -p l2=0.001 -p max_iter=200 --output churn.kiln
   kiln train --algo linear_regression --data data/diabetes/train.csv --output diabetes.kiln
   kiln train --algo linear_svm --data train.libsvm --format libsvm --threads 4 --output svm.kiln
-  kiln train --algo kmeans --data points.csv -p num_clusters=5 --output clusters.kiln
+  kiln train --algo kmeans --data data/wine/train.csv --ignore label -p num_clusters=3 -o wine.kiln
   kiln train --algo kmeans --data data/iris/train.csv --label label -p num_clusters=3 -o iris.kiln
 
 Clustering algorithms (kmeans) need no label: every column is a feature unless --label names one,
