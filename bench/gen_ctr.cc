@@ -4,7 +4,9 @@
 // over --features ids; a feature's popularity rank is hashed to its index, so popular features
 // are spread over the index space. Indices are 1-based, sorted and unique. Labels 0/1 come from
 // a true sparse logistic model (about 20% of features carry a weight; the bias is calibrated so
-// that about 22% of rows are positive), so a linear model can learn real signal.
+// that about 22% of rows are positive), so a linear model can learn real signal. With
+// --interactions F the true model also has pairwise effects through F latent dimensions per
+// feature (a factorization machine's structure); the default output is unchanged.
 //
 //   gen_ctr --rows 1000000 --test-rows 200000 --out-train /tmp/ctr_train.libsvm
 //           --out-test /tmp/ctr_test.libsvm
@@ -35,6 +37,8 @@ struct Config {
   uint64_t seed = 1;
   double zipf = 1.1;
   double positive_rate = 0.22;
+  uint32_t interactions = 0;        // latent dimensions of pairwise effects (0 = none)
+  double interaction_scale = 0.15;  // standard deviation of each latent value
   std::string out_train = "ctr_train.libsvm";
   std::string out_test = "ctr_test.libsvm";
   int threads = 0;
@@ -49,6 +53,14 @@ class Generator {
     // The true model: about 20% of features carry a weight.
     for (uint32_t j = 0; j < cfg.features; ++j) {
       if (rng.Uniform() < 0.2) weights_[j] = static_cast<float>(rng.Normal() * 0.6);
+    }
+    // Pairwise effects (--interactions F): feature j has a latent vector u_j, and a row scores
+    // Σ_{i<j} ⟨u_i, u_j⟩ on top of its weights, the structure a factorization machine models.
+    // Drawn from a stream of their own, so the default output does not change.
+    if (cfg.interactions > 0) {
+      kiln::core::Rng latent = rng.Fork(0xfac7);
+      latent_.resize(static_cast<size_t>(cfg.features) * cfg.interactions);
+      for (float& u : latent_) u = static_cast<float>(latent.Normal() * cfg.interaction_scale);
     }
     power_ = 1.0 - cfg.zipf;
     top_ = std::pow(static_cast<double>(cfg.features) + 1.0, power_);
@@ -92,6 +104,16 @@ class Generator {
   double Score(const std::vector<uint32_t>& row) const {
     double s = 0;
     for (uint32_t j : row) s += weights_[j];
+    const size_t f = cfg_.interactions;
+    for (size_t t = 0; t < f; ++t) {
+      double sum = 0, squares = 0;
+      for (uint32_t j : row) {
+        const double u = latent_[size_t{j} * f + t];
+        sum += u;
+        squares += u * u;
+      }
+      s += 0.5 * (sum * sum - squares);
+    }
     return s;
   }
 
@@ -160,6 +182,7 @@ class Generator {
 
   Config cfg_;
   std::vector<float> weights_;
+  std::vector<float> latent_;  // features x interactions, row-major
   double power_ = 0, top_ = 0, bias_ = 0;
   bool pow_of_two_ = false;
   kiln::core::Rng root_{0};
@@ -182,6 +205,13 @@ int main(int argc, char** argv) {
   app.add_option("--out-train", cfg.out_train, "training file")->capture_default_str();
   app.add_option("--out-test", cfg.out_test, "test file")->capture_default_str();
   app.add_option("--threads", cfg.threads, "threads (0 = all cores)")->capture_default_str();
+  app.add_option("--interactions", cfg.interactions,
+                 "latent dimensions of pairwise feature effects in the true model (0 = linear)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 64u));
+  app.add_option("--interaction-scale", cfg.interaction_scale,
+                 "standard deviation of the latent values of --interactions")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (cfg.nnz > cfg.features) {
     fmt::print(stderr, "gen_ctr: --nnz must not exceed --features\n");

@@ -1,5 +1,9 @@
 #include "kiln/algorithms/builtin.h"
 
+#include "bayes/register.h"
+#include "cluster/register.h"
+#include "ensemble/register.h"
+#include "fm/register.h"
 #include "linear/register.h"
 
 namespace kiln::algorithms {
@@ -8,6 +12,11 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterLogisticRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
+  KILN_RETURN_IF_ERROR(RegisterNaiveBayes(registry));
+  KILN_RETURN_IF_ERROR(RegisterKMeans(registry));
+  KILN_RETURN_IF_ERROR(RegisterFactorizationMachine(registry));
+  // Last: it wraps the binary classifiers registered before it.
+  KILN_RETURN_IF_ERROR(RegisterOneVsRest(registry));
   return core::Status::Ok();
 }
 

@@ -24,7 +24,7 @@ void AddRunOptions(CLI::App& command, RunOptions& run, ReadFlagsUse use);
 struct TrainOptions {
   std::string algo;
   std::string data;
-  std::string label = "label";
+  std::string label;  // "" = "label", or none for clustering algorithms
   std::string weight;
   std::vector<std::string> ignore;
   std::vector<std::string> categorical;

@@ -19,6 +19,8 @@ constexpr const char* kEvaluateExamples = R"(Examples:
 Metrics: binary: auc, logloss, accuracy, precision, recall, f1 (+ confusion matrix);
 multiclass: accuracy, logloss, f1_macro, f1_micro, f1_weighted, precision_macro, recall_macro
 (+ confusion matrix); regression: rmse, mae, r2. logloss only for models with probabilities.
+Clustering: inertia, mean_distance, silhouette (on a seeded sample of at most 10,000 rows) and,
+when the data has the label column (--label, or the one named at training), adjusted_rand.
 --json prints one object {"metric": value, ...}; a metric that is undefined is null.)";
 
 // Evaluation::ToJson's values (NaN -> null) with the keys in display order, not alphabetical.
@@ -41,7 +43,9 @@ CLI::App* AddEvaluateCommand(CLI::App& app, EvaluateOptions& o) {
       ->type_name("MODEL")
       ->required();
   cmd->add_option("--data", o.data, "Labelled data to evaluate on")->type_name("FILE")->required();
-  cmd->add_option("--label", o.label, "Label column (default: the model's label column)")
+  cmd->add_option("--label", o.label,
+                  "Label column (default: the model's label column; for a clustering model, "
+                  "optional: the clusters are compared with it)")
       ->type_name("COL");
   cmd->add_option("--weight", o.weight, "Column of per-row weights for the metrics")
       ->type_name("COL");
@@ -61,7 +65,11 @@ core::Status Evaluate(const EvaluateOptions& options, std::unique_ptr<ml::Model>
   request.path = options.data;
   request.label = options.label;
   request.weight = options.weight;
-  request.label_policy = data::LabelPolicy::kRequired;
+  // A clustering model is scored without a label; one given (or named at training) is used when
+  // the file has it.
+  const bool clustering = model->info().label.is_clustering();
+  request.label_policy = clustering && options.label.empty() ? data::LabelPolicy::kOptional
+                                                             : data::LabelPolicy::kRequired;
   KILN_ASSIGN_OR_RETURN(data::Dataset dataset,
                         ReadDataForModel(model->info(), request, options.run, session, *ctx));
   if (tracker != nullptr) {
@@ -69,7 +77,7 @@ core::Status Evaluate(const EvaluateOptions& options, std::unique_ptr<ml::Model>
     KILN_RETURN_IF_ERROR(tracker->RecordDataset(options.data, dataset, "eval_data"));
   }
   KILN_ASSIGN_OR_RETURN(ml::Predictions predictions, PredictAll(*model, dataset, *ctx));
-  auto evaluation = ml::Evaluate(model->info().label, data::DatasetView(dataset), predictions);
+  auto evaluation = ml::EvaluateModel(*model, data::DatasetView(dataset), predictions, *ctx);
   if (!evaluation.ok()) {
     return core::Status(evaluation.status())
         .AddContext(fmt::format("while evaluating {} on {}", options.model, options.data));

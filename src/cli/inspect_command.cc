@@ -40,13 +40,6 @@ std::string SchemaText(const data::Schema& schema) {
   return fmt::format("{}: {}", Plural(schema.fields.size(), "column"), core::Join(parts, "; "));
 }
 
-std::string LabelText(const ml::LabelInfo& label) {
-  if (!label.is_classification()) return fmt::format("regression of '{}'", label.name);
-  return fmt::format("{} classification of '{}' ({}: {})", ml::TaskName(label.task), label.name,
-                     Plural(label.num_classes(), "class", "classes"),
-                     ListPreview(label.classes, 20));
-}
-
 std::string ParamsText(const nlohmann::json& params) {
   std::vector<std::string> items;
   for (const auto& [key, value] : params.items()) {
@@ -137,7 +130,7 @@ core::Status RunInspect(const InspectOptions& options, Session& session) {
       {"model", options.model},
       {"algorithm", info.algorithm},
       {"format", fmt::format("kiln model file, version {}", version)},
-      {"task", LabelText(info.label)},
+      {"task", DescribeTask(info.label)},
       {"features", SchemaText(info.schema)},
       {"params", ParamsText(info.params)},
   };

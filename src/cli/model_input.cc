@@ -19,7 +19,13 @@ core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
                                              const ModelDataRequest& request, const RunOptions& run,
                                              Session& session, core::Context& ctx) {
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", request.path));
-  data::ReadOptions options = ReadOptionsForModel(info, request.label, request.label_policy);
+  data::LabelPolicy policy = request.label_policy;
+  // A clustering model trained without a label reads none unless one is asked for: a column
+  // named 'label' may be one of its features.
+  if (info.label.is_clustering() && info.label.name.empty() && request.label.empty()) {
+    policy = data::LabelPolicy::kNone;
+  }
+  data::ReadOptions options = ReadOptionsForModel(info, request.label, policy);
   options.weight = request.weight;
   const nlohmann::json& extra = info.training.extra;
   if (extra.is_object() && extra.contains(kReadOptionsKey)) {
@@ -54,6 +60,18 @@ core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
                           ListPreview(check.unused_columns), hint);
   }
   return dataset;
+}
+
+std::string DescribeTask(const ml::LabelInfo& label) {
+  if (label.is_clustering()) {
+    return fmt::format(
+        "clustering into {}{}", Plural(label.clusters, "cluster"),
+        label.name.empty() ? "" : fmt::format(" ('{}' kept out of the features)", label.name));
+  }
+  if (!label.is_classification()) return fmt::format("regression of '{}'", label.name);
+  return fmt::format("{} classification of '{}' ({}: {})", ml::TaskName(label.task), label.name,
+                     Plural(label.num_classes(), "class", "classes"),
+                     ListPreview(label.classes, 20));
 }
 
 core::Result<ml::Predictions> PredictAll(const ml::Model& model, const data::Dataset& data,

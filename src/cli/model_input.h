@@ -30,6 +30,10 @@ core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
                                              const ModelDataRequest& request, const RunOptions& run,
                                              Session& session, core::Context& ctx);
 
+// "binary classification of 'churn' (2 classes: No, Yes)", "regression of 'price'",
+// "clustering into 3 clusters": what a model learns, for train's and inspect's output.
+std::string DescribeTask(const ml::LabelInfo& label);
+
 // model.Predict over every row, with the result's shape checked against the model's label.
 core::Result<ml::Predictions> PredictAll(const ml::Model& model, const data::Dataset& data,
                                          core::Context& ctx);

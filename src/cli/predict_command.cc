@@ -20,7 +20,8 @@ With --url, a running 'kiln serve' answers instead of a model file (client side)
 
 Output: CSV with a header. Classification: 'prediction' (the class), then 'p_<class>' per class
 (probabilities; 'score_<class>' for models without probabilities, one column for the positive
-class of a binary model). Regression: 'prediction'.)";
+class of a binary model). Regression: 'prediction'. Clustering: 'cluster' (its index) and
+'distance' (to the cluster's centre).)";
 
 constexpr size_t kFlushBytes = size_t{1} << 20;
 

@@ -48,6 +48,19 @@ core::Status CollectAnswer(const json& answer, ml::LabelInfo& label, ml::Predict
     return core::ParseError("the server's answer has no predictions array");
   const json& predictions = answer["predictions"];
   const bool classification = answer.contains("classes");
+  if (answer.contains("distances")) {  // a clustering model: cluster indices and distances
+    const json& distances = answer["distances"];
+    if (first) label.task = p.task = ml::Task::kClustering;
+    p.probabilistic = false;
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      const auto cluster = predictions[i].get<int32_t>();
+      p.classes.push_back(cluster);
+      label.clusters = std::max(label.clusters, static_cast<size_t>(std::max(cluster, 0)) + 1);
+      p.scores.push_back(distances.at(i).is_null() ? std::nan("") : distances.at(i).get<double>());
+    }
+    p.rows += predictions.size();
+    return core::Status::Ok();
+  }
   if (first) {
     if (classification) {
       label.classes = answer["classes"].get<std::vector<std::string>>();

@@ -16,6 +16,7 @@ size_t ExpectedWidth(const ml::LabelInfo& label, const ml::Predictions& p) {
 
 std::vector<std::string> PredictionColumns(const ml::LabelInfo& label,
                                            const ml::Predictions& predictions) {
+  if (label.is_clustering()) return {"cluster", "distance"};
   std::vector<std::string> columns = {"prediction"};
   if (!label.is_classification()) return columns;
   if (!predictions.probabilistic) {
@@ -36,15 +37,18 @@ core::Status CheckPredictions(const ml::LabelInfo& label, const ml::Predictions&
     return core::Internal("the model returned {} scores for {} rows; expected {} per row",
                           p.scores.size(), p.rows, width);
   }
-  if (!label.is_classification()) return core::Status::Ok();
+  if (!label.is_classification() && !label.is_clustering()) return core::Status::Ok();
   if (p.classes.size() != p.rows) {
     return core::Internal("the model returned {} predicted classes for {} rows", p.classes.size(),
                           p.rows);
   }
+  const size_t k = label.is_clustering() ? label.clusters : label.num_classes();
   for (size_t i = 0; i < p.rows; ++i) {
-    if (p.classes[i] < 0 || static_cast<size_t>(p.classes[i]) >= label.num_classes()) {
-      return core::Internal("the model predicted class index {} for row {}; it has {} classes",
-                            p.classes[i], i + 1, label.num_classes());
+    if (p.classes[i] < 0 || static_cast<size_t>(p.classes[i]) >= k) {
+      return core::Internal("the model predicted {} index {} for row {}; it has {}",
+                            label.is_clustering() ? "cluster" : "class", p.classes[i], i + 1,
+                            Plural(k, label.is_clustering() ? "cluster" : "class",
+                                   label.is_clustering() ? "clusters" : "classes"));
     }
   }
   return core::Status::Ok();
@@ -69,6 +73,13 @@ void AppendPredictionRows(const ml::LabelInfo& label, const ml::Predictions& p, 
   for (const auto& c : label.classes) class_fields.push_back(CsvField(c));
   for (size_t i = begin; i < end; ++i) {
     const double* row = p.scores.data() + i * width;
+    if (label.is_clustering()) {
+      out += std::to_string(p.classes[i]);
+      out += ',';
+      out += core::FormatDouble(row[0]);
+      out += '\n';
+      continue;
+    }
     if (!label.is_classification()) {
       out += core::FormatDouble(row[0]);
       out += '\n';

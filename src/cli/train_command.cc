@@ -1,4 +1,5 @@
 // kiln train: read data, resolve parameters through the algorithm's ParamSpec, fit, save.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -27,6 +28,11 @@ constexpr const char* kTrainExamples = R"(Examples:
       --valid data/wa_churn/test.csv -p l2=0.001 -p max_iter=200 --output churn.kiln
   kiln train --algo linear_regression --data data/diabetes/train.csv --output diabetes.kiln
   kiln train --algo linear_svm --data train.libsvm --format libsvm --threads 4 --output svm.kiln
+  kiln train --algo kmeans --data data/wine/train.csv --ignore label -p num_clusters=3 -o wine.kiln
+  kiln train --algo kmeans --data data/iris/train.csv --label label -p num_clusters=3 -o iris.kiln
+
+Clustering algorithms (kmeans) need no label: every column is a feature unless --label names one,
+which is then kept out of the features (and 'kiln evaluate' compares the clusters with it).
 
 Parameters (-p key=value) depend on the algorithm: see 'kiln algorithms NAME'.)";
 
@@ -46,15 +52,6 @@ std::string Shape(const data::Dataset& ds) {
                      Plural(ds.num_features(), "feature"), ds.is_sparse() ? " (sparse)" : "");
 }
 
-std::string TaskLine(const ml::LabelInfo& label) {
-  if (!label.is_classification()) {
-    return fmt::format("regression of '{}'", label.name);
-  }
-  return fmt::format("{} classification of '{}' ({}: {})", ml::TaskName(label.task), label.name,
-                     Plural(label.num_classes(), "class", "classes"),
-                     ListPreview(label.classes, 20));
-}
-
 void FillTrainingInfo(const data::Dataset& ds, const TrainOptions& options,
                       const core::Context& ctx, double seconds, ml::TrainingInfo& info) {
   info.rows = ds.num_rows();
@@ -68,12 +65,17 @@ void FillTrainingInfo(const data::Dataset& ds, const TrainOptions& options,
   info.kiln_version = KILN_VERSION;
 }
 
+bool IsClustering(const ml::AlgorithmEntry& entry) {
+  const auto& tasks = entry.factory.tasks;
+  return std::find(tasks.begin(), tasks.end(), ml::Task::kClustering) != tasks.end();
+}
+
 core::Result<ml::Evaluation> ReportValidation(const ml::Model& model, const data::Dataset& valid,
                                               const TrainOptions& options, Session& session,
                                               core::Context& ctx) {
   KILN_ASSIGN_OR_RETURN(ml::Predictions predictions, PredictAll(model, valid, ctx));
   KILN_ASSIGN_OR_RETURN(ml::Evaluation evaluation,
-                        ml::Evaluate(model.info().label, data::DatasetView(valid), predictions));
+                        ml::EvaluateModel(model, data::DatasetView(valid), predictions, ctx));
   session.out() << fmt::format("validation on {} ({}):\n", options.valid,
                                Plural(valid.num_rows(), "row"));
   session.out() << Indent(evaluation.ToTable(), "  ");
@@ -90,7 +92,11 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--data", o.data, "Training data file (CSV, LibSVM or JSON Lines)")
       ->type_name("FILE")
       ->required();
-  cmd->add_option("--label", o.label, "Label column")->type_name("COL")->capture_default_str();
+  cmd->add_option("--label", o.label,
+                  "Label column; clustering algorithms take none unless it is given, and keep a "
+                  "given one out of the features")
+      ->type_name("COL")
+      ->default_str("label");
   cmd->add_option("--weight", o.weight, "Column of per-row sample weights")->type_name("COL");
   cmd->add_option("--ignore", o.ignore, "Columns to leave out of the features")
       ->type_name("COL,...")
@@ -141,7 +147,9 @@ core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
   auto ctx = session.MakeContext(options.run);
   data::ReadOptions read;
   read.label = options.label;
-  read.label_policy = data::LabelPolicy::kRequired;
+  // Clustering learns without a label: then the file may have none (or it is not one).
+  read.label_policy =
+      options.label.empty() ? data::LabelPolicy::kNone : data::LabelPolicy::kRequired;
   read.weight = options.weight;
   read.ignore = options.ignore;
   read.categorical = options.categorical;
@@ -195,7 +203,7 @@ core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
   out << fmt::format("trained {} on {} from {} in {} ({}, seed {})\n", entry.name, Shape(train),
                      options.data, FormatSeconds(seconds),
                      Plural(static_cast<size_t>(ctx->threads()), "thread"), ctx->seed());
-  out << "task: " << TaskLine(model->info().label) << '\n';
+  out << "task: " << DescribeTask(model->info().label) << '\n';
   std::map<std::string, double> metrics{{"train_seconds", seconds}};
   std::string metrics_json = "{}";
   if (valid) {
@@ -226,10 +234,13 @@ core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
 
 }  // namespace
 
-core::Status RunTrain(const TrainOptions& options, Session& session) {
+core::Status RunTrain(const TrainOptions& given, Session& session) {
   // Everything that can be checked cheaply is checked before the data is read.
   KILN_ASSIGN_OR_RETURN(const ml::AlgorithmRegistry* registry, session.Registry());
-  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, registry->Get(options.algo));
+  KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, registry->Get(given.algo));
+  // Supervised algorithms read the label from the column 'label' unless told otherwise.
+  TrainOptions options = given;
+  if (options.label.empty() && !IsClustering(*entry)) options.label = "label";
   KILN_ASSIGN_OR_RETURN(core::ParamMap params, ResolveParams(*entry, options.params));
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
   if (!options.valid.empty()) KILN_RETURN_IF_ERROR(CheckInputFile("--valid", options.valid));

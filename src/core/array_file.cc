@@ -107,6 +107,12 @@ bool ArrayFileWriter::HasArray(std::string_view name) const {
   return false;
 }
 
+void ArrayFileWriter::AddArraysOf(const ArrayFileWriter& other, std::string_view prefix) {
+  for (const Pending& a : other.arrays_) {
+    arrays_.push_back({std::string(prefix) + a.name, a.dtype, a.data, a.count});
+  }
+}
+
 Status ArrayFileWriter::Write(const std::string& path) const {
   // The header's array offsets depend on the header's own size: iterate until stable.
   nlohmann::json header;
@@ -257,6 +263,21 @@ bool ArrayFileReader::HasArray(std::string_view name) const {
     if (e.name == name) return true;
   }
   return false;
+}
+
+std::shared_ptr<ArrayFileReader> ArrayFileReader::Nested(std::string_view prefix,
+                                                         nlohmann::json meta) const {
+  auto part = std::shared_ptr<ArrayFileReader>(new ArrayFileReader());
+  part->file_ = file_;
+  part->version_ = version_;
+  part->meta_ = std::move(meta);
+  for (const auto& e : entries_) {
+    if (e.name.size() < prefix.size() || e.name.compare(0, prefix.size(), prefix) != 0) continue;
+    Entry renamed = e;
+    renamed.name = e.name.substr(prefix.size());
+    part->entries_.push_back(std::move(renamed));
+  }
+  return part;
 }
 
 std::vector<std::string> ArrayFileReader::ArrayNames() const {

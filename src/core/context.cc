@@ -30,4 +30,8 @@ Context::Context(ContextOptions options, Logger* logger, ProgressReporter* progr
   cancel_ = cancel;
 }
 
+std::unique_ptr<Context> Context::Child(int threads, uint64_t seed) {
+  return std::make_unique<Context>(ContextOptions{threads, seed}, logger_, nullptr, cancel_);
+}
+
 }  // namespace kiln::core

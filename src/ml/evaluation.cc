@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <numeric>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kiln/core/random.h"
 #include "kiln/core/strings.h"
+#include "kiln/ml/clustering.h"
 #include "kiln/ml/labels.h"
 #include "kiln/ml/metrics.h"
 
@@ -48,6 +52,10 @@ core::Status CheckShape(const LabelInfo& label, const data::DatasetView& view,
                                  TaskName(p.task), TaskName(label.task));
   }
   if (p.rows == 0) return core::DataError("there are no rows to evaluate");
+  if (label.is_clustering() && p.classes.size() != p.rows) {
+    return core::InvalidArgument("predictions have {} clusters for {} rows", p.classes.size(),
+                                 p.rows);
+  }
   const size_t want = label.task == Task::kMulticlass ? label.num_classes() : 1;
   if (p.scores.size() != p.rows * want) {
     return core::InvalidArgument("predictions have {} scores for {} rows; expected {} per row",
@@ -91,6 +99,48 @@ void AddClassification(const LabelInfo& label, const Predictions& p,
   ev.metrics.emplace_back("f1_weighted", weighted.f1);
   ev.metrics.emplace_back("precision_macro", macro.precision);
   ev.metrics.emplace_back("recall_macro", macro.recall);
+}
+
+// The label column's values as integer ids (for the adjusted Rand index); rows without a label
+// get -1.
+std::vector<int32_t> TruthIds(const data::DatasetView& view) {
+  const data::Column& label = *view.dataset().label();
+  std::vector<int32_t> out(view.size(), -1);
+  if (label.type == data::ColumnType::kCategorical) {
+    for (size_t i = 0; i < view.size(); ++i) out[i] = label.codes[view.row(i)];
+    return out;
+  }
+  std::map<float, int32_t> ids;
+  for (size_t i = 0; i < view.size(); ++i) {
+    const float v = label.values[view.row(i)];
+    if (std::isnan(v)) continue;
+    out[i] = ids.emplace(v, static_cast<int32_t>(ids.size())).first->second;
+  }
+  return out;
+}
+
+void AddClustering(const data::DatasetView& view, const Predictions& p, std::span<const float> w,
+                   Evaluation& ev) {
+  double inertia = 0;
+  double distance = 0;
+  double total = 0;
+  for (size_t i = 0; i < p.rows; ++i) {
+    const double wi = w.empty() ? 1.0 : double{w[i]};
+    inertia += wi * p.scores[i] * p.scores[i];
+    distance += wi * p.scores[i];
+    total += wi;
+  }
+  ev.metrics.emplace_back("inertia", inertia);
+  ev.metrics.emplace_back("mean_distance", total > 0 ? distance / total : std::nan(""));
+  if (view.dataset().label() == nullptr) return;
+  const std::vector<int32_t> truth = TruthIds(view);
+  std::vector<int32_t> t, c;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    if (truth[i] < 0) continue;
+    t.push_back(truth[i]);
+    c.push_back(p.classes[i]);
+  }
+  if (!t.empty()) ev.metrics.emplace_back("adjusted_rand", metrics::AdjustedRandIndex(t, c));
 }
 
 // A count for the confusion table: an integer when it is one (unweighted), else 2 decimals.
@@ -178,6 +228,10 @@ core::Result<Evaluation> Evaluate(const LabelInfo& label, const data::DatasetVie
   Evaluation ev;
   ev.task = label.task;
   ev.rows = view.size();
+  if (label.is_clustering()) {
+    AddClustering(view, predictions, weights, ev);
+    return ev;
+  }
   if (label.is_classification()) {
     KILN_ASSIGN_OR_RETURN(std::vector<int32_t> truth, EncodeClasses(label, view));
     AddClassification(label, predictions, truth, weights, ev);
@@ -188,6 +242,34 @@ core::Result<Evaluation> Evaluate(const LabelInfo& label, const data::DatasetVie
   ev.metrics.emplace_back("rmse", metrics::Rmse(predicted, targets, weights));
   ev.metrics.emplace_back("mae", metrics::Mae(predicted, targets, weights));
   ev.metrics.emplace_back("r2", metrics::R2(predicted, targets, weights));
+  return ev;
+}
+
+}  // namespace kiln::ml
+
+namespace kiln::ml {
+
+core::Result<Evaluation> EvaluateModel(const Model& model, const data::DatasetView& view,
+                                       const Predictions& predictions, core::Context& ctx) {
+  KILN_ASSIGN_OR_RETURN(Evaluation ev, Evaluate(model.info().label, view, predictions));
+  const auto* clusters = dynamic_cast<const ClusterModel*>(&model);
+  if (clusters == nullptr) return ev;
+  // The silhouette is quadratic in the rows: a seeded sample of them (all when few).
+  std::vector<uint32_t> positions(view.size());
+  std::iota(positions.begin(), positions.end(), 0u);
+  if (positions.size() > kSilhouetteSample) {
+    core::Rng rng(ctx.seed());
+    for (size_t i = 0; i < kSilhouetteSample; ++i) {
+      std::swap(positions[i], positions[i + rng.UniformInt(positions.size() - i)]);
+    }
+    positions.resize(kSilhouetteSample);
+    std::sort(positions.begin(), positions.end());
+  }
+  const data::DatasetView sample = view.Select(positions);
+  KILN_ASSIGN_OR_RETURN(DesignMatrix points, clusters->Points(sample, ctx));
+  std::vector<int32_t> assigned(positions.size());
+  for (size_t i = 0; i < positions.size(); ++i) assigned[i] = predictions.classes[positions[i]];
+  ev.metrics.emplace_back("silhouette", metrics::Silhouette(points, assigned, ctx.pool()));
   return ev;
 }
 

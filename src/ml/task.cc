@@ -12,6 +12,8 @@ std::string_view TaskName(Task task) {
       return "multiclass";
     case Task::kRegression:
       return "regression";
+    case Task::kClustering:
+      return "clustering";
   }
   return "?";
 }
@@ -20,8 +22,9 @@ core::Result<Task> ParseTask(std::string_view text) {
   if (text == "binary") return Task::kBinary;
   if (text == "multiclass") return Task::kMulticlass;
   if (text == "regression") return Task::kRegression;
-  return core::InvalidArgument("unknown task '{}'; expected binary, multiclass or regression",
-                               text);
+  if (text == "clustering") return Task::kClustering;
+  return core::InvalidArgument(
+      "unknown task '{}'; expected binary, multiclass, regression or clustering", text);
 }
 
 nlohmann::json LabelInfo::ToJson() const {
@@ -32,6 +35,7 @@ nlohmann::json LabelInfo::ToJson() const {
     j["classes"] = classes;
     j["numeric_classes"] = numeric_classes;
   }
+  if (is_clustering()) j["clusters"] = clusters;
   return j;
 }
 
@@ -44,6 +48,13 @@ core::Result<LabelInfo> LabelInfo::FromJson(const nlohmann::json& j) {
   if (!task.ok()) return core::Corrupt("label in model file: {}", task.status().message());
   info.task = *task;
   info.name = j.value("name", "");
+  if (info.is_clustering()) {
+    if (!j.contains("clusters") || !j["clusters"].is_number_unsigned() ||
+        j["clusters"].get<size_t>() == 0) {
+      return core::Corrupt("label in model file: clustering without a positive 'clusters' count");
+    }
+    info.clusters = j["clusters"].get<size_t>();
+  }
   if (info.is_classification()) {
     if (!j.contains("classes") || !j["classes"].is_array()) {
       return core::Corrupt("label in model file: classification without 'classes'");

@@ -22,7 +22,10 @@ ServableMetadata MakeMetadata(const ml::ModelInfo& info) {
   for (const data::FieldInfo& f : info.schema.fields) {
     m.inputs.push_back({f.name, f.type == data::ColumnType::kNumeric ? kFp32 : kBytes, {-1}});
   }
-  if (info.label.is_classification()) {
+  if (info.label.is_clustering()) {
+    m.outputs.push_back({"predictions", kInt64, {-1}});
+    m.outputs.push_back({"distances", kFp64, {-1}});
+  } else if (info.label.is_classification()) {
     m.outputs.push_back({"predictions", kBytes, {-1}});
     m.outputs.push_back(
         {"probabilities", kFp64, {-1, static_cast<int64_t>(info.label.num_classes())}});
@@ -68,14 +71,20 @@ core::Status NumericTextsAreEmpty(const data::FieldInfo& field, const FeatureCol
   return core::Status::Ok();
 }
 
-// Collects per-row scores into the servable's output tensors: "predictions" (class names or
-// values) and, for classifiers, "probabilities"/"scores" with one column per class.
+// Collects per-row scores into the servable's output tensors: "predictions" (class names, values
+// or cluster indices) and, for classifiers, "probabilities"/"scores" with one column per class;
+// for clustering models "distances" (to the row's cluster centre).
 class OutputBuilder {
  public:
   OutputBuilder(const ml::ModelInfo& info, size_t rows, size_t width, bool probabilistic)
       : info_(info), width_(width), probabilistic_(probabilistic) {
     const auto n = static_cast<int64_t>(rows);
-    if (info.label.is_classification()) {
+    if (info.label.is_clustering()) {
+      labels_ = {"predictions", kInt64, {n}, {}, {}};
+      scores_ = {"distances", kFp64, {n}, {}, {}};
+      labels_.numbers.reserve(rows);
+      scores_.numbers.reserve(rows);
+    } else if (info.label.is_classification()) {
       const size_t k = info.label.num_classes();
       labels_ = {"predictions", kBytes, {n}, {}, {}};
       labels_.texts.reserve(rows);
@@ -89,6 +98,11 @@ class OutputBuilder {
   }
 
   void Add(const double* scores, int32_t cls) {
+    if (info_.label.is_clustering()) {
+      labels_.numbers.push_back(cls);
+      scores_.numbers.push_back(scores[0]);
+      return;
+    }
     if (!info_.label.is_classification()) {
       labels_.numbers.push_back(scores[0]);
       return;
@@ -107,6 +121,7 @@ class OutputBuilder {
   InferenceOutput Finish() {
     InferenceOutput out;
     out.outputs.push_back(std::move(labels_));
+    if (info_.label.is_clustering()) out.outputs.push_back(std::move(scores_));
     if (info_.label.is_classification()) {
       out.outputs.push_back(std::move(scores_));
       out.class_names = info_.label.classes;

@@ -1,12 +1,15 @@
 // Every registered algorithm, for every task it supports, must: train on tiny dense data with a
 // categorical column and a missing value (and sparse data if it claims the capability); save
 // and load with identical predictions; give identical models with 1 and 2 threads for a fixed
-// seed; declare a valid ParamSpec with help for every parameter; reject damaged model files with
-// a clear error. A new algorithm gets these checks by registering itself.
+// seed; score rows one at a time (when it offers a RowPredictor) exactly as Predict does; declare
+// a valid ParamSpec with help for every parameter; reject damaged model files with a clear error.
+// A new algorithm gets these checks by registering itself. Clustering trains without a label.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -32,6 +35,7 @@ ml::AlgorithmRegistry MakeRegistry() {
 
 std::optional<data::Column> Label(ml::Task task, const std::vector<double>& score) {
   const size_t n = score.size();
+  if (task == ml::Task::kClustering) return std::nullopt;
   if (task == ml::Task::kRegression) {
     std::vector<float> y(n);
     for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(score[i]);
@@ -111,6 +115,33 @@ std::string TempPath(const std::string& name) {
   return (std::filesystem::path(::testing::TempDir()) / name).string();
 }
 
+// A model's one-row scorer, where it has one, answers what Predict answered, bit for bit.
+void ExpectRowPredictorMatches(const ml::Model& m, const data::Dataset& test,
+                               const ml::Predictions& predicted) {
+  std::unique_ptr<ml::RowPredictor> rows = m.MakeRowPredictor();
+  if (rows == nullptr) return;
+  ASSERT_EQ(rows->width(), predicted.width());
+  EXPECT_EQ(rows->probabilistic(), predicted.probabilistic);
+  const std::vector<data::FieldInfo>& fields = m.info().schema.fields;
+  std::vector<double> numbers(fields.size(), std::nan(""));
+  std::vector<std::string_view> texts(fields.size());
+  std::vector<double> scores(rows->width());
+  for (size_t r = 0; r < test.num_rows(); ++r) {
+    for (size_t k = 0; k < fields.size(); ++k) {
+      const data::Column& c = test.columns()[static_cast<size_t>(test.FindColumn(fields[k].name))];
+      if (c.type == data::ColumnType::kNumeric) {
+        numbers[k] = c.values[r];
+      } else {
+        texts[k] = c.codes[r] < 0 ? std::string_view() : std::string_view(c.categories[c.codes[r]]);
+      }
+    }
+    const int32_t cls = rows->Predict(numbers, texts, scores);
+    for (size_t j = 0; j < scores.size(); ++j)
+      ASSERT_EQ(scores[j], predicted.score(r, j)) << "row " << r << " score " << j;
+    ASSERT_EQ(cls, predicted.classes.empty() ? -1 : predicted.classes[r]) << "row " << r;
+  }
+}
+
 void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry& entry,
                 ml::Task task, bool sparse) {
   SCOPED_TRACE(
@@ -127,6 +158,13 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
   EXPECT_EQ(before.task, task);
   if (task == ml::Task::kRegression) {
     EXPECT_EQ(before.width(), 1u);
+  } else if (task == ml::Task::kClustering) {
+    ASSERT_EQ(before.classes.size(), before.rows);
+    ASSERT_GT(m.info().label.clusters, 0u);
+    for (int32_t c : before.classes) {
+      EXPECT_GE(c, 0);
+      EXPECT_LT(static_cast<size_t>(c), m.info().label.clusters);
+    }
   } else {
     ASSERT_EQ(before.classes.size(), before.rows);
     for (int32_t c : before.classes) {
@@ -148,6 +186,8 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
   EXPECT_EQ(after.classes, before.classes);
   EXPECT_EQ(after.probabilistic, before.probabilistic);
   EXPECT_EQ((*loaded)->Describe(), m.Describe());
+
+  if (!sparse) ExpectRowPredictorMatches(m, test, before);
 
   // Thread-count independence with a fixed seed.
   auto two = Fit(entry, train, 2);
@@ -194,7 +234,8 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
 TEST(RegistryConformanceTest, HasAlgorithms) {
   const ml::AlgorithmRegistry registry = MakeRegistry();
   EXPECT_GE(registry.size(), 3u);
-  for (const char* name : {"logistic_regression", "linear_regression", "linear_svm"}) {
+  for (const char* name : {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes",
+                           "kmeans", "fm", "one_vs_rest"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }

@@ -3,6 +3,7 @@
 //                   score_<class> for non-probabilistic models (binary: one column, the positive
 //                   class's decision value)
 //   regression:     prediction
+//   clustering:     cluster (index), distance (to the cluster's centre)
 // Numbers print as the shortest text that reads back as the same double. Thread-safe.
 #pragma once
 

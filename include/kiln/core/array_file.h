@@ -74,6 +74,7 @@ class ArrayFileWriter {
   ArrayFileWriter(std::string magic, uint32_t version);
 
   nlohmann::json& meta() { return meta_; }
+  const nlohmann::json& meta() const { return meta_; }
   template <typename T>
   void AddArray(std::string name, std::span<const T> values) {
     arrays_.push_back({std::move(name), DTypeOf<T>(), values.data(), values.size()});
@@ -87,6 +88,10 @@ class ArrayFileWriter {
     AddArray(std::move(name), values.span());
   }
   bool HasArray(std::string_view name) const;
+  // Adds every array of `other` as `prefix` + its name (the same spans, which must stay valid
+  // until Write): how a file made of several parts (a model of models) stores each part's arrays.
+  // Its meta is the caller's to place.
+  void AddArraysOf(const ArrayFileWriter& other, std::string_view prefix);
 
   Status Write(const std::string& path) const;
 
@@ -117,6 +122,9 @@ class ArrayFileReader {
   const std::string& path() const { return file_->path(); }
   bool HasArray(std::string_view name) const;
   std::vector<std::string> ArrayNames() const;
+  // A reader of one part of this file (see ArrayFileWriter::AddArraysOf): the arrays whose names
+  // start with `prefix`, without it, and `meta` as its metadata. Shares this file's mapping.
+  std::shared_ptr<ArrayFileReader> Nested(std::string_view prefix, nlohmann::json meta) const;
 
   // The named array, pointing into the mapping. Errors if missing or of another dtype.
   template <typename T>

@@ -35,6 +35,10 @@ class Context {
   const CancellationToken& cancellation() const { return *cancel_; }
   // OK, or kCancelled naming `what`.
   Status CheckCancelled(std::string_view what) const { return cancel_->Check(what); }
+  // A context for one of several pieces of work run side by side inside this one (say, one model
+  // of an ensemble trained on one pool thread): its own pool of `threads` threads and `seed`,
+  // this context's logger and cancellation token, and silent progress. Must not outlive this one.
+  std::unique_ptr<Context> Child(int threads, uint64_t seed);
 
  private:
   uint64_t seed_;

@@ -4,6 +4,9 @@
 //   multiclass: accuracy, logloss (if probabilistic), f1_macro, f1_micro, f1_weighted,
 //               precision_macro, recall_macro, (+ confusion matrix)
 //   regression: rmse, mae, r2
+//   clustering: inertia (Σ weight · squared distance to the assigned centre), mean_distance,
+//               silhouette (EvaluateModel only: on a seeded sample of at most
+//               kSilhouetteSample rows), adjusted_rand (when the data has a label column)
 #pragma once
 
 #include <string>
@@ -12,8 +15,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "kiln/core/context.h"
 #include "kiln/core/result.h"
 #include "kiln/data/dataset_view.h"
+#include "kiln/ml/model.h"
 #include "kiln/ml/predictions.h"
 #include "kiln/ml/task.h"
 
@@ -37,5 +42,11 @@ struct Evaluation {
 // dataset's weights when present.
 core::Result<Evaluation> Evaluate(const LabelInfo& label, const data::DatasetView& view,
                                   const Predictions& predictions);
+
+// Evaluate, plus the metrics that need the model itself: a clustering model's (ClusterModel,
+// clustering.h) silhouette on a sample of the rows drawn with ctx's seed.
+core::Result<Evaluation> EvaluateModel(const Model& model, const data::DatasetView& view,
+                                       const Predictions& predictions, core::Context& ctx);
+inline constexpr size_t kSilhouetteSample = 10000;
 
 }  // namespace kiln::ml

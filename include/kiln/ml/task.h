@@ -1,5 +1,5 @@
-// Task kinds and the label information a model keeps: which classes exist (in index order) or
-// that the target is numeric.
+// Task kinds and the label information a model keeps: which classes exist (in index order), that
+// the target is numeric, or (clustering, which learns without a label) how many clusters there are.
 #pragma once
 
 #include <string>
@@ -12,18 +12,21 @@
 
 namespace kiln::ml {
 
-enum class Task { kBinary, kMulticlass, kRegression };
+enum class Task { kBinary, kMulticlass, kRegression, kClustering };
 std::string_view TaskName(Task task);
 core::Result<Task> ParseTask(std::string_view text);
 
 struct LabelInfo {
   Task task = Task::kRegression;
-  std::string name;                  // the label column
+  std::string name;                  // the label column; clustering: "" or a column kept out of
+                                     // the features (evaluate scores the clusters against it)
   std::vector<std::string> classes;  // classification: texts in class-index order;
                                      // binary: {negative, positive}
   bool numeric_classes = false;      // the classes were numbers in the data (0/1, -1/+1, 1..9)
+  size_t clusters = 0;               // clustering: predictions are cluster indices 0..clusters-1
 
-  bool is_classification() const { return task != Task::kRegression; }
+  bool is_classification() const { return task == Task::kBinary || task == Task::kMulticlass; }
+  bool is_clustering() const { return task == Task::kClustering; }
   size_t num_classes() const { return classes.size(); }
   nlohmann::json ToJson() const;
   static core::Result<LabelInfo> FromJson(const nlohmann::json& j);

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/training_data.h"
 #include "kiln/core/array.h"
 #include "kiln/core/param_spec.h"
 #include "kiln/ml/algorithm_registry.h"
@@ -70,19 +71,7 @@ class LinearModel final : public ml::Model {
 };
 
 // Everything an estimator needs after the shared preparation of the training rows.
-struct PreparedData {
-  ml::ModelInfo info;  // algorithm, params, label, schema filled in
-  ml::FeatureEncoder encoder;
-  ml::DesignMatrix x;
-  std::vector<int32_t> classes;  // classification: class index per row
-  std::vector<double> targets;   // regression: target per row
-  // c_i = w_i · cw_{y_i} / W: sample weight times class weight over W = Σ sample weights
-  // (so sklearn's C maps to l2 = 1/(C·W) with or without class weights).
-  std::vector<double> c;
-  std::vector<double> sample_c;       // w_i / W
-  std::vector<double> class_weights;  // classification: cw per class
-  double total_weight = 0;            // W
-};
+using PreparedData = TrainingData;
 
 // Declares the parameters every linear model shares: fit_intercept, standardize, max_onehot,
 // hash_buckets (and class_weight for classifiers).
@@ -90,17 +79,10 @@ void AddEncoderParams(core::ParamSpec& spec);
 void AddClassWeightParam(core::ParamSpec& spec);
 ml::FeatureEncoderOptions EncoderOptions(const core::ParamMap& params);
 
-// Labels, encoding and weights for `algorithm`. Errors on missing labels, bad weights, a
-// class_weight naming an unknown class, ...
+// PrepareTrainingData with the linear models' encoder params (and class_weight for classifiers).
 core::Result<PreparedData> Prepare(const std::string& algorithm, const core::ParamMap& params,
                                    bool classification, const ml::TrainInput& input,
                                    core::Context& ctx);
-
-// Parses class_weight ("none", "balanced", or "CLASS:W,CLASS:W") into one weight per class.
-core::Result<std::vector<double>> ParseClassWeights(const std::string& text,
-                                                    const std::vector<std::string>& classes,
-                                                    const std::vector<int32_t>& y,
-                                                    const data::DatasetView& view);
 
 // The L2 penalty to use: the 'l2' parameter when the user gave it; otherwise 0 when l1 > 0
 // (a pure lasso / L1 model), else 1/W — the default C = 1 of sklearn and LIBLINEAR, which keeps

@@ -1,14 +1,12 @@
 // LinearRowPredictor: the one-row scorer of a LinearModel (see kiln/ml/row_predictor.h). Encodes
-// the row's values with the model's FeatureEncoder plan — standardize and impute numbers, look
-// categories up in per-column tables built once — and adds up the weights in the order
-// DesignMatrix::Multiply does, so the margins are bit-for-bit those of LinearModel::Predict.
+// the row's values with the model's FeatureEncoder plan (ml::RowEncoder) and adds up the weights
+// in ascending feature order, as DesignMatrix::Multiply does, so the margins are bit-for-bit those
+// of LinearModel::Predict.
 #pragma once
 
 #include <memory>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
 
+#include "kiln/ml/row_encoder.h"
 #include "kiln/ml/row_predictor.h"
 #include "linear_model.h"
 
@@ -16,8 +14,7 @@ namespace kiln::algorithms::linear {
 
 class LinearRowPredictor final : public ml::RowPredictor {
  public:
-  // nullptr when the model cannot score rows this way: a sparse (LibSVM) encoder, or a plan
-  // column that is not a schema field of the kind the plan expects.
+  // nullptr when the model cannot score rows this way (see ml::RowEncoder::Make).
   static std::unique_ptr<LinearRowPredictor> Make(const LinearModel& model);
 
   size_t width() const override { return model_.outputs(); }
@@ -26,18 +23,11 @@ class LinearRowPredictor final : public ml::RowPredictor {
                   std::span<double> scores) const override;
 
  private:
-  struct Column {
-    const ml::FeatureEncoder::ColumnPlan* plan = nullptr;
-    size_t field = 0;                                     // schema field index
-    std::unordered_map<std::string_view, int32_t> index;  // one-hot: category -> position
-  };
-
-  explicit LinearRowPredictor(const LinearModel& model) : model_(model) {}
-  // Encoded position of `text` within categorical column `c` (-1: unseen or missing).
-  int32_t CategoryIndex(const Column& c, std::string_view text) const;
+  LinearRowPredictor(const LinearModel& model, std::unique_ptr<ml::RowEncoder> encoder)
+      : model_(model), encoder_(std::move(encoder)) {}
 
   const LinearModel& model_;
-  std::vector<Column> columns_;
+  std::unique_ptr<ml::RowEncoder> encoder_;
 };
 
 }  // namespace kiln::algorithms::linear

@@ -4,7 +4,8 @@
 //
 // Rows are visited in a fresh seeded shuffle of 256-row blocks each epoch (sequential memory
 // access within a block, global mixing across blocks) and processed in mini-batches of B rows
-// (B depends on the row count and method only: 1 below 2,000 rows, see MiniBatchSize). Every
+// (B is OnlineOptions::batch_size when given, else depends on the row count and method only: 1
+// below 2,000 rows, see MiniBatchSize). Every
 // feature belongs to one of 16 parts by its 256-column group, and each thread owns the same parts
 // in every batch, so its coordinates stay in its core's cache. Per batch:
 //   1. the rows' nonzeros are filed under their parts (parallel over rows);
@@ -88,10 +89,14 @@ void ForEachInRow(const ml::DesignMatrix& x, size_t i, F&& f) {
 }  // namespace minibatch
 
 // Runs the epochs; returns the report (iterations, progressive loss, stop reason) and the number
-// of rows processed in *rows_seen (what the rule's final state corresponds to).
-template <typename Rule>
+// of rows processed in *rows_seen (what the rule's final state corresponds to). `row_loss(z, k,
+// y, dz)` gives a row's loss from its K margins and writes d loss / d z (RowLoss of p.loss in the
+// overload below); a model whose score is not linear in its margins (a factorization machine:
+// margins are per-factor sums) supplies its own.
+template <typename Rule, typename RowLossFn>
 core::Result<SolverReport> RunMiniBatches(const Problem& p, const OnlineOptions& options,
-                                          Rule& rule, core::Context& ctx, double* rows_seen) {
+                                          Rule& rule, core::Context& ctx, double* rows_seen,
+                                          RowLossFn&& row_loss) {
   using minibatch::Bucket;
   using minibatch::Entry;
   using minibatch::ForEachInRow;
@@ -103,7 +108,8 @@ core::Result<SolverReport> RunMiniBatches(const Problem& p, const OnlineOptions&
   const size_t n = p.rows();
   const ml::DesignMatrix& x = *p.x;
   const size_t k = p.outputs;
-  const size_t batch = MiniBatchSize(n, options.method);
+  const size_t batch = options.batch_size > 0 ? std::min(options.batch_size, std::max<size_t>(n, 1))
+                                              : MiniBatchSize(n, options.method);
   const double rows = static_cast<double>(n);
   // Thread t of RunOnEachThread owns parts t, t + threads, ...
   const size_t threads = static_cast<size_t>(ctx.pool().num_threads());
@@ -127,7 +133,7 @@ core::Result<SolverReport> RunMiniBatches(const Problem& p, const OnlineOptions&
     double* z = margins.data();
     for (size_t c = 0; c < k; ++c) z[c] = p.fit_intercept ? rule.Intercept(c, row) : 0.0;
     ForEachInRow(x, i, [&](size_t j, double v) { rule.Margin(j, v, row, z); });
-    losses[0] = ci * RowLoss(p.loss, z, k, p.y[i], grads.data());
+    losses[0] = ci * row_loss(z, k, p.y[i], grads.data());
     for (size_t c = 0; c < k; ++c) grads[c] *= ci * rows;
     ForEachInRow(x, i, [&](size_t j, double v) { rule.Step(j, v, grads.data(), row); });
   };
@@ -181,7 +187,7 @@ core::Result<SolverReport> RunMiniBatches(const Problem& p, const OnlineOptions&
           z[c] = p.fit_intercept ? rule.Intercept(c, first) : 0.0;
           for (size_t part = 0; part < kParts; ++part) z[c] += partial[(part * batch + r) * k + c];
         }
-        losses[r] = ci * RowLoss(p.loss, z, k, p.y[i], dz);
+        losses[r] = ci * row_loss(z, k, p.y[i], dz);
         for (size_t c = 0; c < k; ++c) dz[c] *= ci * rows;
       }
     });
@@ -246,6 +252,15 @@ core::Result<SolverReport> RunMiniBatches(const Problem& p, const OnlineOptions&
   progress->Finish();
   *rows_seen = t;
   return report;
+}
+
+template <typename Rule>
+core::Result<SolverReport> RunMiniBatches(const Problem& p, const OnlineOptions& options,
+                                          Rule& rule, core::Context& ctx, double* rows_seen) {
+  return RunMiniBatches(p, options, rule, ctx, rows_seen,
+                        [&p](const double* z, size_t k, double y, double* dz) {
+                          return RowLoss(p.loss, z, k, y, dz);
+                        });
 }
 
 }  // namespace kiln::algorithms::linear

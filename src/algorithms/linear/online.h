@@ -31,6 +31,7 @@ struct OnlineOptions {
   double ftrl_beta = 1.0;
   double tol = 1e-4;
   bool shuffle = true;
+  size_t batch_size = 0;  // rows per mini-batch; 0 = MiniBatchSize (minibatch.h)
   uint64_t seed = 42;
   std::string label = "training";
 };

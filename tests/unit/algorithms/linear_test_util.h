@@ -1,10 +1,12 @@
-// Small in-memory datasets and helpers for the linear algorithm tests.
+// Small in-memory datasets and helpers for the algorithm tests.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "kiln/algorithms/builtin.h"
 #include "kiln/core/context.h"
@@ -55,6 +57,14 @@ inline core::Result<std::unique_ptr<ml::Model>> Train(
   KILN_ASSIGN_OR_RETURN(auto est, entry->factory.create(map));
   core::Context ctx(core::ContextOptions{threads, 7});
   return est->Fit(ml::TrainInput{data::DatasetView(ds), std::nullopt}, ctx);
+}
+
+// model.Predict on every row of ds (two threads); a failure is a test failure.
+inline ml::Predictions PredictOn(const ml::Model& model, const data::Dataset& ds) {
+  core::Context ctx(core::ContextOptions{.threads = 2});
+  auto p = model.Predict(data::DatasetView(ds), ctx);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? *std::move(p) : ml::Predictions{};
 }
 
 }  // namespace kiln::algorithms::testing

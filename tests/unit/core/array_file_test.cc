@@ -56,6 +56,28 @@ TEST_F(ArrayFileTest, RoundTripsWithoutCopy) {
   EXPECT_FALSE((*r)->GetArray<float>("nope").ok());
 }
 
+TEST_F(ArrayFileTest, PartsOfAFileHaveTheirOwnArraysAndMeta) {
+  // Two parts with arrays of the same name, stored under prefixes (as a model of models does).
+  std::vector<double> a{1, 2}, b{3, 4, 5};
+  ArrayFileWriter part0("KILNTEST", 2), part1("KILNTEST", 2);
+  part0.AddArray("w", a);
+  part1.AddArray("w", b);
+  ArrayFileWriter whole("KILNTEST", 2);
+  whole.AddArraysOf(part0, "part0/");
+  whole.AddArraysOf(part1, "part1/");
+  EXPECT_TRUE(whole.HasArray("part1/w"));
+  ASSERT_TRUE(whole.Write(path_).ok());
+  auto r = ArrayFileReader::Open(path_, "KILNTEST", 2, "test file");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const auto one = (*r)->Nested("part1/", {{"body", "second"}});
+  EXPECT_EQ(one->meta()["body"], "second");
+  EXPECT_EQ(one->ArrayNames(), std::vector<std::string>{"w"});
+  EXPECT_EQ(one->GetArray<double>("w")->ToVector(), b);
+  EXPECT_EQ((*r)->Nested("part0/", {})->GetArray<double>("w")->ToVector(), a);
+  EXPECT_EQ(one->path(), path_);
+  EXPECT_FALSE((*r)->Nested("part2/", {})->HasArray("w"));
+}
+
 TEST_F(ArrayFileTest, NewerVersionIsAClearError) {
   WriteSample();
   auto r = ArrayFileReader::Open(path_, "KILNTEST", 1, "test file");

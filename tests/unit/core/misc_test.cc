@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kiln/core/context.h"
 #include "kiln/core/growable_buffer.h"
 #include "kiln/core/random.h"
 #include "kiln/core/registry.h"
@@ -77,6 +78,23 @@ TEST(RegistryTest, RegisterFindAndErrors) {
   EXPECT_NE(missing.status().message().find("did you mean 'alpha'"), std::string::npos);
   Registry<Factory> other("widget");  // registries are independent objects
   EXPECT_EQ(other.size(), 0u);
+}
+
+}  // namespace
+}  // namespace kiln::core
+
+namespace kiln::core {
+namespace {
+
+TEST(ContextTest, ChildHasItsOwnPoolAndSeedAndSharesCancellation) {
+  CancellationToken cancel;
+  Context parent(ContextOptions{2, 7}, nullptr, nullptr, &cancel);
+  auto child = parent.Child(1, 99);
+  EXPECT_EQ(child->threads(), 1);
+  EXPECT_EQ(child->seed(), 99u);
+  EXPECT_TRUE(child->CheckCancelled("work").ok());
+  cancel.Cancel();
+  EXPECT_EQ(child->CheckCancelled("work").code(), StatusCode::kCancelled);
 }
 
 }  // namespace

@@ -1,0 +1,12 @@
+// Registration functions of the factorization machine algorithms (called from
+// algorithms/builtin.cc).
+#pragma once
+
+#include "kiln/core/status.h"
+#include "kiln/ml/algorithm_registry.h"
+
+namespace kiln::algorithms {
+
+core::Status RegisterFactorizationMachine(ml::AlgorithmRegistry& registry);
+
+}  // namespace kiln::algorithms
