@@ -57,10 +57,10 @@ Result<ml::Predictions> PredictChecked(const ml::Model& model, const data::Datas
 
 Result<ml::Evaluation> EvaluateModel(const ml::Model& model, const data::Dataset& ds,
                                      core::Context& ctx) {
-  if (ds.label() == nullptr)
+  if (ds.label() == nullptr && !model.info().label.is_clustering())
     return core::InvalidArgument("evaluating needs labels, but the data has no label column");
   KILN_ASSIGN_OR_RETURN(ml::Predictions p, PredictChecked(model, ds, ctx));
-  return ml::Evaluate(model.info().label, data::DatasetView(ds), p);
+  return ml::EvaluateModel(model, data::DatasetView(ds), p, ctx);
 }
 
 std::map<std::string, double> MetricMap(const ml::Evaluation& evaluation) {
@@ -79,6 +79,8 @@ std::string DefaultMetric(ml::Task task) {
       return "accuracy";
     case ml::Task::kRegression:
       return "r2";
+    case ml::Task::kClustering:
+      return "silhouette";
   }
   return "auc";
 }

@@ -1,6 +1,9 @@
 // predict and evaluate: a model applied to a dataset. predict writes the predictions as a
-// dataset (the prediction, then p_<class> per class or the score, and the true label when the
-// data has one); evaluate writes every metric of the task and records a run of kind "evaluate".
+// dataset (the prediction, then p_<class> per class or the score; for clustering the cluster and
+// the distance to its centre; and the true label when the data has one); evaluate writes every
+// metric of the task and records a run of kind "evaluate".
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "common.h"
@@ -18,7 +21,15 @@ data::Dataset PredictionsDataset(const ml::Model& model, const data::Dataset& ds
                                  const ml::Predictions& p) {
   const ml::LabelInfo& label = model.info().label;
   std::vector<data::Column> columns;
-  if (label.is_classification()) {
+  if (label.is_clustering()) {
+    std::vector<float> cluster(p.rows), distance(p.rows);
+    for (size_t r = 0; r < p.rows; ++r) {
+      cluster[r] = static_cast<float>(p.classes[r]);
+      distance[r] = p.width() > 0 ? static_cast<float>(p.score(r)) : NAN;
+    }
+    columns.push_back(data::Column::Numeric("cluster", std::move(cluster)));
+    columns.push_back(data::Column::Numeric("distance", std::move(distance)));
+  } else if (label.is_classification()) {
     std::vector<int32_t> codes(p.rows);
     for (size_t r = 0; r < p.rows; ++r) codes[r] = p.classes[r];
     columns.push_back(data::Column::Categorical("prediction", std::move(codes), label.classes));

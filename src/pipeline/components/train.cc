@@ -1,6 +1,7 @@
 // train.<algorithm>: one component per registered algorithm, whose params are the algorithm's
-// ParamSpec. Fits on `train` (its label is the target), reports metrics on `valid` when bound,
-// and records a run of kind "train" (params, metrics) linked to the step.
+// ParamSpec. Fits on `train` (its label is the target; clustering needs none), reports metrics on
+// `valid` when bound, and records a run of kind "train" (params, metrics) linked to the step.
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -24,7 +25,10 @@ class Train final : public Component {
 
   Status Run(StepContext& step) override {
     KILN_ASSIGN_OR_RETURN(data::Dataset train, step.ReadDataset(step.Input("train")));
-    if (train.label() == nullptr)
+    const auto& tasks = algorithm_.factory.tasks;
+    const bool clustering =
+        std::find(tasks.begin(), tasks.end(), ml::Task::kClustering) != tasks.end();
+    if (train.label() == nullptr && !clustering)
       return core::InvalidArgument(
           "{}: the training data has no label (give the read step a label column)",
           algorithm_.name);

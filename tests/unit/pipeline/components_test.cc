@@ -402,6 +402,37 @@ TEST_F(ComponentsTest, AnotherProjectNeedsThePipelinesPermission) {
   EXPECT_EQ(read_ok.status, "finished") << Step(read_ok, "m").message;
 }
 
+TEST_F(ComponentsTest, ClusteringNeedsNoLabel) {
+  RunOutcome out = RunYaml(R"(name: c
+steps:
+  read: {component: read, params: {path: data.csv, label: "", ignore: color}}
+  fill:
+    component: impute
+    inputs: {data: "${steps.read.outputs.data}"}
+  km:
+    component: train.kmeans
+    inputs: {train: "${steps.fill.outputs.data}"}
+    params: {k: 3}
+  score:
+    component: evaluate
+    inputs: {model: "${steps.km.outputs.model}", data: "${steps.fill.outputs.data}"}
+  assign:
+    component: predict
+    inputs: {model: "${steps.km.outputs.model}", data: "${steps.fill.outputs.data}"}
+)");
+  ASSERT_EQ(out.status, "finished") << Step(out, "km").message << Step(out, "score").message;
+  const nlohmann::json metrics = Json(out, "score", "metrics");
+  EXPECT_GT(metrics["inertia"].get<double>(), 0);
+  EXPECT_TRUE(metrics.contains("silhouette"));
+  const data::Dataset assigned = Output(out, "assign", "predictions");
+  const int cluster = assigned.FindColumn("cluster");
+  ASSERT_GE(cluster, 0);
+  for (float c : assigned.columns()[static_cast<size_t>(cluster)].values) {
+    EXPECT_GE(c, 0);
+    EXPECT_LE(c, 2);
+  }
+}
+
 TEST_F(ComponentsTest, TrainingWithoutALabelIsAClearError) {
   RunOutcome out = RunYaml(R"(name: t
 steps:
