@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "diagnostics.h"
 #include "kiln/core/hash.h"
 #include "kiln/core/strings.h"
+#include "reference_scan.h"
 
 namespace kiln::pipeline {
 
@@ -34,8 +34,6 @@ std::string ParamText(const core::ParamValue& v) { return core::ParamValueToStri
 nlohmann::json Substitute(const nlohmann::json& value, const core::ParamMap& params,
                           const core::ParamSpec& spec, const SourceLocation& where,
                           Diagnostics& diag) {
-  static const std::regex kWhole(R"(^\$\{\s*params\.([A-Za-z0-9_]+)\s*\}$)");
-  static const std::regex kAny(R"(\$\{\s*params\.([A-Za-z0-9_]+)\s*\})");
   if (value.is_array()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& v : value) out.push_back(Substitute(v, params, spec, where, diag));
@@ -61,20 +59,20 @@ nlohmann::json Substitute(const nlohmann::json& value, const core::ParamMap& par
     }
     return &params.Get(name);
   };
-  std::smatch m;
-  if (std::regex_match(text, m, kWhole)) {
-    const core::ParamValue* v = lookup(m[1].str());
+  const std::optional<ParamRefMatch> first = FindParamRef(text, 0);
+  if (first && first->begin == 0 && first->end == text.size()) {
+    const core::ParamValue* v = lookup(first->name);
     return v != nullptr ? ParamJson(*v) : value;
   }
   std::string out;
-  auto begin = text.cbegin();
-  for (std::sregex_iterator it(text.begin(), text.end(), kAny), end; it != end; ++it) {
-    out.append(begin, text.cbegin() + it->position());
-    const core::ParamValue* v = lookup((*it)[1].str());
-    out += v != nullptr ? ParamText(*v) : it->str();
-    begin = text.cbegin() + it->position() + it->length();
+  size_t begin = 0;
+  for (auto m = first; m; m = FindParamRef(text, m->end)) {
+    out.append(text, begin, m->begin - begin);
+    const core::ParamValue* v = lookup(m->name);
+    out += v != nullptr ? ParamText(*v) : text.substr(m->begin, m->end - m->begin);
+    begin = m->end;
   }
-  out.append(begin, text.cend());
+  out.append(text, begin, std::string::npos);
   if (out.find("${") != std::string::npos) {
     diag.Add(where, "'{}': expected ${{params.NAME}}; other ${{...}} forms are not params", text);
   }

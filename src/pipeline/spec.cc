@@ -3,12 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <regex>
 #include <set>
 
 #include "diagnostics.h"
 #include "kiln/core/file.h"
 #include "kiln/core/strings.h"
+#include "reference_scan.h"
 
 namespace kiln::pipeline {
 
@@ -27,20 +27,13 @@ Status Diagnostics::ToStatus(core::StatusCode code) const {
 }
 
 Result<double> ParseDuration(std::string_view text) {
-  static const std::regex kDuration(R"(^\s*([0-9]+(\.[0-9]+)?)\s*(ms|s|m|h)?\s*$)");
-  std::cmatch m;
-  const std::string s(text);
-  if (!std::regex_match(s.c_str(), m, kDuration))
+  const std::optional<double> v = ScanDuration(text);
+  if (!v)
     return core::InvalidArgument(
         "expected a duration such as 30s, 1.5m, 2h or 500ms (a number alone is seconds), found "
         "'{}'",
         text);
-  double v = std::stod(m[1].str());
-  const std::string unit = m[3].str();
-  if (unit == "ms") v /= 1000;
-  if (unit == "m") v *= 60;
-  if (unit == "h") v *= 3600;
-  return v;
+  return *v;
 }
 
 namespace {
@@ -65,16 +58,14 @@ struct Parser {
     if (kTrue.count(s)) return true;
     if (kFalse.count(s)) return false;
     if (kNull.count(s)) return nullptr;
-    static const std::regex kInt(R"(^[-+]?[0-9]+$)");
-    static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-    if (std::regex_match(s, kInt)) {
+    if (IsIntLiteral(s)) {
       try {
         return static_cast<int64_t>(std::stoll(s));
       } catch (const std::exception&) {
         return s;  // out of range: leave it to the param check to complain
       }
     }
-    if (std::regex_match(s, kFloat)) return std::stod(s);
+    if (IsFloatLiteral(s)) return std::stod(s);
     return s;
   }
 
@@ -243,22 +234,17 @@ struct Parser {
   }
 
   bool ParseRef(const YAML::Node& node, InputRef& ref) {
-    static const std::regex kRef(
-        R"(^\s*\$\{\s*steps\.([A-Za-z0-9_.-]+?)\.outputs\.([A-Za-z0-9_]+)\s*\}\s*$)");
     ref.where = At(node);
     if (!node.IsScalar()) {
       diag.Add(ref.where, "expected a reference ${{steps.STEP.outputs.PORT}}, found a {}",
                node.IsMap() ? "mapping (quote references inside {{...}})" : "list");
       return false;
     }
-    std::smatch m;
     const std::string& text = node.Scalar();
-    if (!std::regex_match(text, m, kRef)) {
+    if (!ParseStepRef(text, ref.step, ref.output)) {
       diag.Add(ref.where, "expected a reference ${{steps.STEP.outputs.PORT}}, found '{}'", text);
       return false;
     }
-    ref.step = m[1].str();
-    ref.output = m[2].str();
     return true;
   }
 
@@ -267,8 +253,7 @@ struct Parser {
     step.name = key.Scalar();
     step.where = At(key);
     const std::string what = "step '" + step.name + "'";
-    static const std::regex kName(R"(^[A-Za-z][A-Za-z0-9_-]{0,63}$)");
-    if (!std::regex_match(step.name, kName)) {
+    if (!IsStepName(step.name)) {
       diag.Add(step.where,
                "{}: a step name is 1-64 letters, digits, '_' or '-', starting with a letter", what);
     }
