@@ -1,6 +1,7 @@
 #include "kiln/algorithms/builtin.h"
 
 #include "linear/register.h"
+#include "tree/register.h"
 
 namespace kiln::algorithms {
 
@@ -8,6 +9,7 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterLogisticRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearRegression(registry));
   KILN_RETURN_IF_ERROR(RegisterLinearSvm(registry));
+  KILN_RETURN_IF_ERROR(RegisterGbdt(registry));
   return core::Status::Ok();
 }
 
