@@ -1,7 +1,34 @@
 #include "kiln/data/binned_dataset.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 namespace kiln::data {
 namespace {
+
+// Upper bounds padded with +inf to a power-of-two length, for a branch-free search.
+struct PaddedBounds {
+  std::vector<float> values;
+  uint32_t count = 0;  // real bounds
+
+  explicit PaddedBounds(const std::vector<float>& bounds)
+      : count(static_cast<uint32_t>(bounds.size())) {
+    size_t size = 1;
+    while (size < bounds.size() + 1) size *= 2;
+    values.assign(size, std::numeric_limits<float>::infinity());
+    std::copy(bounds.begin(), bounds.end(), values.begin());
+  }
+  // The number of bounds <= v (v not NaN), as FeatureBins::NumericBin.
+  uint32_t Bin(float v) const {
+    size_t lo = 0;
+    for (size_t step = values.size() / 2; step > 0; step /= 2) {
+      lo += values[lo + step - 1] <= v ? step : 0;
+    }
+    lo += values[lo] <= v ? 1 : 0;
+    return std::min(static_cast<uint32_t>(lo), count);
+  }
+};
 
 template <typename T>
 void FillColumn(const DatasetView& view, const Column& col, const FeatureBins& f,
@@ -11,7 +38,12 @@ void FillColumn(const DatasetView& view, const Column& col, const FeatureBins& f
   T* bins = out->data();
   if (col.type == ColumnType::kNumeric) {
     const float* values = col.values.data();
-    for (size_t i = 0; i < n; ++i) bins[i] = static_cast<T>(f.NumericBin(values[view.row(i)]));
+    const PaddedBounds bounds(f.upper_bounds);
+    const auto missing = static_cast<T>(f.missing_bin());
+    for (size_t i = 0; i < n; ++i) {
+      const float v = values[view.row(i)];
+      bins[i] = std::isnan(v) ? missing : static_cast<T>(bounds.Bin(v));
+    }
     return;
   }
   const int32_t* codes = col.codes.data();

@@ -6,6 +6,7 @@
 // leaf-wise (tree_learner.h). Missing values get a learned default direction; categorical
 // columns are split natively (split_finder.h). A saved model can be trained further
 // (init_model): its trees are kept, its margins are the starting point.
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -28,6 +29,10 @@ using tree::GbdtModel;
 using tree::ObjectiveKind;
 
 constexpr size_t kBinSampleRows = 200'000;
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // A numeric label whose values are all 0 or 1 (both present): auto picks log loss for it.
 bool IsZeroOneLabel(const data::DatasetView& view) {
@@ -198,6 +203,7 @@ class Gbdt final : public ml::Estimator {
     state.num_classes = info.label.num_classes();
     KILN_ASSIGN_OR_RETURN(tree::Targets targets, MakeTargets(info.label, view));
 
+    const auto bin_start = std::chrono::steady_clock::now();
     data::BinMapperOptions bin_options;
     bin_options.max_bins = config.max_bins;
     bin_options.sample_rows = kBinSampleRows;
@@ -207,6 +213,7 @@ class Gbdt final : public ml::Estimator {
     if (init) AdoptInitCategories(*init, &mapper);
     KILN_ASSIGN_OR_RETURN(data::BinnedDataset bins,
                           data::BinnedDataset::Build(view, mapper, ctx.pool()));
+    const double bin_seconds = SecondsSince(bin_start);
     state.features = tree::FeaturesFromBins(mapper);
     KILN_ASSIGN_OR_RETURN(std::vector<int> monotone,
                           tree::ParseMonotone(config.monotone_constraints, state.features));
@@ -267,8 +274,10 @@ class Gbdt final : public ml::Estimator {
     tree::ForestBuilder forest =
         init ? tree::ForestBuilder(init->state().forest) : tree::ForestBuilder();
     const size_t init_trees = forest.num_trees();
+    const auto boost_start = std::chrono::steady_clock::now();
     KILN_ASSIGN_OR_RETURN(tree::BoostReport report,
                           tree::Boost(config, objective, finder, data, forest, ctx));
+    const double boost_seconds = SecondsSince(boost_start);
     state.forest = forest.Finish();
 
     nlohmann::json& extra = info.training.extra;
@@ -286,6 +295,8 @@ class Gbdt final : public ml::Estimator {
       extra["stopped_early"] = report.stopped_early;
     }
     extra["bin_bytes"] = bins.MemoryBytes();
+    extra["bin_seconds"] = bin_seconds;
+    extra["boost_seconds"] = boost_seconds;
     return std::unique_ptr<ml::Model>(
         std::make_unique<GbdtModel>(std::move(info), std::move(state)));
   }

@@ -7,16 +7,27 @@ namespace {
 
 constexpr size_t kBlock = 16384;
 
+// Splits one block of a node's rows into the same block of the scratch arrays: rows going left
+// from the front, rows going right from the back (in reverse). Every row is written to both
+// ends and only the matching end advances, so there is no branch on the (random) direction;
+// the extra write always lands in the block's not yet final middle. Returns the left count.
 template <typename BinT>
-size_t MarkLeft(const BinT* col, const uint32_t* rows, size_t count, const Tree& tree,
-                const Node& node, uint32_t missing_bin, uint8_t* left) {
-  size_t lefts = 0;
+size_t SplitBlock(const BinT* col, const Tree& tree, const Node& node, uint32_t missing_bin,
+                  const uint32_t* rows, const GradPair* grads, size_t count, uint32_t* out_rows,
+                  GradPair* out_grads) {
+  size_t l = 0, r = count - 1;
   for (size_t i = 0; i < count; ++i) {
-    const uint8_t l = tree.BinGoesLeft(node, col[rows[i]], missing_bin) ? 1 : 0;
-    left[i] = l;
-    lefts += l;
+    const uint32_t row = rows[i];
+    const GradPair g = grads[i];
+    const size_t left = tree.BinGoesLeft(node, col[row], missing_bin) ? 1 : 0;
+    out_rows[l] = row;
+    out_grads[l] = g;
+    out_rows[r] = row;
+    out_grads[r] = g;
+    l += left;
+    r -= 1 - left;
   }
-  return lefts;
+  return l;
 }
 
 }  // namespace
@@ -29,7 +40,6 @@ void RowPartition::Reset(std::span<const uint32_t> rows, bool all_rows, size_t n
   grads_.resize(m);
   tmp_rows_.resize(m);
   tmp_grads_.resize(m);
-  left_.resize(m);
   core::ParallelForBlocks(pool, 0, m, kBlock * 4, [&](size_t begin, size_t end, size_t) {
     for (size_t i = begin; i < end; ++i) {
       const uint32_t r = all_rows ? static_cast<uint32_t>(i) : rows[i];
@@ -55,11 +65,13 @@ void RowPartition::Split(std::vector<Request>& requests, const Tree& tree,
     Task& task = tasks[t];
     const Request& req = requests[task.request];
     const auto j = static_cast<size_t>(req.node->feature);
-    const size_t count = task.end - task.begin;
-    task.lefts = bins.wide(j) ? MarkLeft(bins.u16(j), rows_.data() + task.begin, count, tree,
-                                         *req.node, req.missing_bin, left_.data() + task.begin)
-                              : MarkLeft(bins.u8(j), rows_.data() + task.begin, count, tree,
-                                         *req.node, req.missing_bin, left_.data() + task.begin);
+    const size_t b = task.begin, count = task.end - task.begin;
+    task.lefts =
+        bins.wide(j)
+            ? SplitBlock(bins.u16(j), tree, *req.node, req.missing_bin, rows_.data() + b,
+                         grads_.data() + b, count, tmp_rows_.data() + b, tmp_grads_.data() + b)
+            : SplitBlock(bins.u8(j), tree, *req.node, req.missing_bin, rows_.data() + b,
+                         grads_.data() + b, count, tmp_rows_.data() + b, tmp_grads_.data() + b);
   });
   // Destinations: a request's lefts in block order, then its rights in block order.
   for (size_t t = 0; t < tasks.size();) {
@@ -79,21 +91,14 @@ void RowPartition::Split(std::vector<Request>& requests, const Tree& tree,
   }
   pool.Run(tasks.size(), [&](size_t t) {
     const Task& task = tasks[t];
-    size_t l = task.left_dst, r = task.right_dst;
-    for (size_t i = task.begin; i < task.end; ++i) {
-      const size_t dst = left_[i] ? l++ : r++;
-      tmp_rows_[dst] = rows_[i];
-      tmp_grads_[dst] = grads_[i];
-    }
-  });
-  pool.Run(tasks.size(), [&](size_t t) {
-    const Task& task = tasks[t];
-    std::copy(tmp_rows_.begin() + static_cast<long>(task.begin),
-              tmp_rows_.begin() + static_cast<long>(task.end),
-              rows_.begin() + static_cast<long>(task.begin));
-    std::copy(tmp_grads_.begin() + static_cast<long>(task.begin),
-              tmp_grads_.begin() + static_cast<long>(task.end),
-              grads_.begin() + static_cast<long>(task.begin));
+    const size_t lefts = task.lefts;
+    std::copy_n(tmp_rows_.data() + task.begin, lefts, rows_.data() + task.left_dst);
+    std::copy_n(tmp_grads_.data() + task.begin, lefts, grads_.data() + task.left_dst);
+    // The rights were written from the back: reverse them into place (stable order).
+    std::reverse_copy(tmp_rows_.data() + task.begin + lefts, tmp_rows_.data() + task.end,
+                      rows_.data() + task.right_dst);
+    std::reverse_copy(tmp_grads_.data() + task.begin + lefts, tmp_grads_.data() + task.end,
+                      grads_.data() + task.right_dst);
   });
 }
 

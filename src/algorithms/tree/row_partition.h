@@ -42,7 +42,6 @@ class RowPartition {
  private:
   std::vector<uint32_t> rows_, tmp_rows_;
   std::vector<GradPair> grads_, tmp_grads_;
-  std::vector<uint8_t> left_;
   bool identity_ = false;
 };
 

@@ -11,6 +11,16 @@ namespace {
 constexpr size_t kSumGrain = 65536;
 constexpr int kDefaultLeafwiseLeaves = 31;
 
+// Features a split can use: a numeric feature with one value bin has no threshold to offer.
+std::vector<size_t> Splittable(const data::BinMapper& mapper) {
+  std::vector<size_t> out;
+  for (size_t j = 0; j < mapper.num_features(); ++j) {
+    const data::FeatureBins& f = mapper.feature(j);
+    if (f.type == data::ColumnType::kCategorical || f.value_bins() > 1) out.push_back(j);
+  }
+  return out;
+}
+
 }  // namespace
 
 TreeLearner::TreeLearner(const data::BinnedDataset& bins, const data::BinMapper& mapper,
@@ -22,7 +32,9 @@ TreeLearner::TreeLearner(const data::BinnedDataset& bins, const data::BinMapper&
       params_(params),
       pool_(pool),
       layout_(bins),
-      hist_pool_(layout_.total()) {
+      hist_pool_(layout_.total()),
+      splittable_(Splittable(mapper)),
+      groups_(bins, splittable_) {
   if (params_.leafwise && params_.max_leaves == 0) params_.max_leaves = kDefaultLeafwiseLeaves;
 }
 
@@ -30,11 +42,9 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, bool all_rows, const Grad
                        const std::vector<uint8_t>& allowed, uint64_t seed) {
   leaves_.clear();
   features_.clear();
-  for (size_t j = 0; j < bins_.num_features(); ++j) {
-    const data::FeatureBins& f = mapper_.feature(j);
-    // A numeric feature with one value bin has no threshold to offer.
-    const bool splittable = f.type == data::ColumnType::kCategorical || f.value_bins() > 1;
-    if (allowed[j] && splittable) features_.push_back(j);
+  allowed_ = allowed;
+  for (size_t j : splittable_) {
+    if (allowed[j]) features_.push_back(j);
   }
   partition_.Reset(rows, all_rows, bins_.num_rows(), grads, pool_);
 
@@ -153,21 +163,27 @@ void TreeLearner::MakeLeaf(Open& o, Tree& tree) {
 }
 
 void TreeLearner::BuildHistograms(const std::vector<Open*>& nodes) {
-  struct Task {
-    Open* node;
-    size_t feature;
-  };
-  std::vector<Task> tasks;
-  for (Open* o : nodes) {
-    for (size_t j : features_) tasks.push_back({o, j});
+  // Groups with a feature this tree may split on (their other members are summed too, unused).
+  std::vector<size_t> active;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    for (size_t j : groups_.members(g)) {
+      if (allowed_[j]) {
+        active.push_back(g);
+        break;
+      }
+    }
   }
+  if (active.empty()) return;
   const bool identity = partition_.identity();
-  pool_.Run(tasks.size(), [&](size_t t) {
-    const Open& o = *tasks[t].node;
-    const size_t j = tasks[t].feature;
-    BuildFeatureHistogram(bins_, j, identity ? nullptr : partition_.rows() + o.begin, o.begin,
-                          partition_.grads() + o.begin, o.end - o.begin,
-                          hist_pool_.Get(o.hist) + layout_.offset(j));
+  pool_.Run(nodes.size() * active.size(), [&](size_t t) {
+    const Open& o = *nodes[t / active.size()];
+    const size_t g = active[t % active.size()];
+    HistBin* hist = hist_pool_.Get(o.hist);
+    HistBin* hists[kMaxFeatureGroup];
+    const std::vector<size_t>& members = groups_.members(g);
+    for (size_t q = 0; q < members.size(); ++q) hists[q] = hist + layout_.offset(members[q]);
+    BuildGroupHistogram(bins_, groups_, g, identity ? nullptr : partition_.rows() + o.begin,
+                        o.begin, partition_.grads() + o.begin, o.end - o.begin, hists);
   });
 }
 

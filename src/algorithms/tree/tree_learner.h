@@ -86,7 +86,10 @@ class TreeLearner {
   HistLayout layout_;
   HistogramPool hist_pool_;
   RowPartition partition_;
-  std::vector<size_t> features_;  // allowed in the current tree
+  std::vector<size_t> splittable_;  // features with something to split
+  FeatureGroups groups_;
+  std::vector<uint8_t> allowed_;  // the current tree's feature mask
+  std::vector<size_t> features_;  // splittable and allowed in the current tree
   std::vector<Leaf> leaves_;
 };
 

@@ -164,6 +164,31 @@ TEST(BinnedDatasetTest, StoresBinsColumnMajorInViewOrder) {
   EXPECT_EQ(b->MemoryBytes(), 6u);
 }
 
+TEST(BinnedDatasetTest, StoredBinsAreTheMappersBins) {
+  // Every kind of value, including bounds themselves, infinities and values between bounds.
+  core::Rng rng(13);
+  std::vector<float> x;
+  for (int i = 0; i < 3000; ++i) x.push_back(static_cast<float>(std::round(rng.Normal() * 50)));
+  std::vector<float> probe = x;
+  for (float v : {-INFINITY, INFINITY, -1e30f, 1e30f, 0.5f, -0.5f, NAN}) probe.push_back(v);
+  for (uint32_t max_bins : {2u, 7u, 64u, 255u, 300u}) {
+    SCOPED_TRACE(max_bins);
+    BinMapperOptions o;
+    o.max_bins = max_bins;
+    core::ThreadPool pool(1);
+    auto m = BinMapper::Fit(DatasetView(Dataset::Dense({Column::Numeric("x", x)})), o, pool);
+    ASSERT_TRUE(m.ok());
+    std::vector<float> with_bounds = probe;
+    for (float b : m->feature(0).upper_bounds) with_bounds.push_back(b);
+    Dataset ds = Dataset::Dense({Column::Numeric("x", with_bounds)});
+    auto b = BinnedDataset::Build(DatasetView(ds), *m, pool);
+    ASSERT_TRUE(b.ok());
+    for (size_t i = 0; i < with_bounds.size(); ++i) {
+      EXPECT_EQ(b->bin(0, i), m->feature(0).NumericBin(with_bounds[i])) << with_bounds[i];
+    }
+  }
+}
+
 TEST(BinnedDatasetTest, MoreThan256BinsUseSixteenBits) {
   std::vector<float> x(1000);
   for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
