@@ -27,6 +27,9 @@ constexpr const char* kTrainExamples = R"(Examples:
       --valid data/wa_churn/test.csv -p l2=0.001 -p max_iter=200 --output churn.kiln
   kiln train --algo linear_regression --data data/diabetes/train.csv --output diabetes.kiln
   kiln train --algo linear_svm --data train.libsvm --format libsvm --threads 4 --output svm.kiln
+  kiln train --algo gbdt --data data/wa_churn/train.csv --label churn \
+      --valid data/wa_churn/test.csv -p num_trees=500 -p early_stopping_rounds=20 \
+      --output churn_gbdt.kiln
 
 Parameters (-p key=value) depend on the algorithm: see 'kiln algorithms NAME'.)";
 

@@ -28,10 +28,10 @@ class BinnedDataset {
   size_t num_rows() const { return rows_; }
   size_t num_features() const { return columns_.size(); }
   uint32_t num_bins(size_t j) const { return columns_[j].num_bins; }
-  // Storage of feature j: u8(j) when !wide(j), else u16(j); num_rows() entries.
+  // Storage of feature j: narrow_bins(j) when !wide(j), else wide_bins(j); num_rows() entries.
   bool wide(size_t j) const { return columns_[j].num_bins > 256; }
-  const uint8_t* u8(size_t j) const { return columns_[j].narrow.data(); }
-  const uint16_t* u16(size_t j) const { return columns_[j].wide.data(); }
+  const uint8_t* narrow_bins(size_t j) const { return columns_[j].narrow.data(); }
+  const uint16_t* wide_bins(size_t j) const { return columns_[j].wide.data(); }
   uint32_t bin(size_t j, size_t row) const {
     return wide(j) ? columns_[j].wide[row] : columns_[j].narrow[row];
   }

@@ -40,9 +40,9 @@ void BuildFeatureHistogram(const data::BinnedDataset& bins, size_t j, const uint
                            size_t first, const GradPair* grads, size_t count, HistBin* hist) {
   std::fill(hist, hist + bins.num_bins(j), HistBin{});
   if (bins.wide(j)) {
-    Accumulate(bins.u16(j), rows, first, grads, count, hist);
+    Accumulate(bins.wide_bins(j), rows, first, grads, count, hist);
   } else {
-    Accumulate(bins.u8(j), rows, first, grads, count, hist);
+    Accumulate(bins.narrow_bins(j), rows, first, grads, count, hist);
   }
 }
 
@@ -106,7 +106,7 @@ void BuildGroupHistogram(const data::BinnedDataset& bins, const FeatureGroups& g
   }
   const uint8_t* cols[kMaxFeatureGroup];
   for (size_t q = 0; q < members.size(); ++q) {
-    cols[q] = bins.u8(members[q]);
+    cols[q] = bins.narrow_bins(members[q]);
     std::fill(hists[q], hists[q] + bins.num_bins(members[q]), HistBin{});
   }
   kKernels[members.size() - 1](cols, rows, first, grads, count, hists);

@@ -68,9 +68,9 @@ void RowPartition::Split(std::vector<Request>& requests, const Tree& tree,
     const size_t b = task.begin, count = task.end - task.begin;
     task.lefts =
         bins.wide(j)
-            ? SplitBlock(bins.u16(j), tree, *req.node, req.missing_bin, rows_.data() + b,
+            ? SplitBlock(bins.wide_bins(j), tree, *req.node, req.missing_bin, rows_.data() + b,
                          grads_.data() + b, count, tmp_rows_.data() + b, tmp_grads_.data() + b)
-            : SplitBlock(bins.u8(j), tree, *req.node, req.missing_bin, rows_.data() + b,
+            : SplitBlock(bins.narrow_bins(j), tree, *req.node, req.missing_bin, rows_.data() + b,
                          grads_.data() + b, count, tmp_rows_.data() + b, tmp_grads_.data() + b);
   });
   // Destinations: a request's lefts in block order, then its rights in block order.

@@ -12,6 +12,24 @@ double ThresholdL1(double g, double l1) {
   return 0;
 }
 
+// Overwrites `best` with a better candidate: feature j, left sums (g, h) of totals (tg, th),
+// the children's weights; left_categories is left empty for the caller to fill.
+void Record(SplitInfo* best, size_t j, double gain, uint32_t bin, bool default_left,
+            bool categorical, double g, double h, double tg, double th, double wl, double wr) {
+  best->feature = static_cast<int32_t>(j);
+  best->gain = gain;
+  best->bin = bin;
+  best->default_left = default_left;
+  best->categorical = categorical;
+  best->left_categories.clear();
+  best->left_g = g;
+  best->left_h = h;
+  best->right_g = tg - g;
+  best->right_h = th - h;
+  best->left_w = wl;
+  best->right_w = wr;
+}
+
 }  // namespace
 
 SplitFinder::SplitFinder(const SplitParams& params, std::vector<FeatureSpec> features)
@@ -68,18 +86,7 @@ void SplitFinder::FindNumeric(size_t j, const HistBin* hist, const Bounds& bound
   const double parent = Score(total_g, total_h, params_.l2, bounds);
   double gl = 0, hl = 0, gain = 0, wl = 0, wr = 0;
   auto record = [&](uint32_t b, bool default_left, double g_left, double h_left) {
-    best->feature = static_cast<int32_t>(j);
-    best->gain = gain;
-    best->bin = b;
-    best->default_left = default_left;
-    best->categorical = false;
-    best->left_categories.clear();
-    best->left_g = g_left;
-    best->left_h = h_left;
-    best->right_g = total_g - g_left;
-    best->right_h = total_h - h_left;
-    best->left_w = wl;
-    best->right_w = wr;
+    Record(best, j, gain, b, default_left, false, g_left, h_left, total_g, total_h, wl, wr);
   };
   for (uint32_t b = 0; b + 2 < f.num_bins; ++b) {
     gl += hist[b].g;
@@ -138,23 +145,13 @@ void SplitFinder::FindCategorical(size_t j, const HistBin* hist, const Bounds& b
                       *best, &gain, &wl, &wr)) {
             continue;
           }
-          best->feature = static_cast<int32_t>(j);
-          best->gain = gain;
-          best->bin = 0;
-          best->default_left = miss_left != 0 || (!has_missing && h_left >= total_h - h_left);
-          best->categorical = true;
-          best->left_categories.clear();
+          const bool default_left = miss_left != 0 || (!has_missing && h_left >= total_h - h_left);
+          Record(best, j, gain, 0, default_left, true, g_left, h_left, total_g, total_h, wl, wr);
           for (size_t q = 0; q <= k; ++q) {
             const size_t p = one_hot ? s : (dir == 0 ? q : used.size() - 1 - q);
             best->left_categories.push_back(used[p]);
           }
           std::sort(best->left_categories.begin(), best->left_categories.end());
-          best->left_g = g_left;
-          best->left_h = h_left;
-          best->right_g = total_g - g_left;
-          best->right_h = total_h - h_left;
-          best->left_w = wl;
-          best->right_w = wr;
         }
       }
     }

@@ -203,7 +203,7 @@ TEST(BinnedDatasetTest, MoreThan256BinsUseSixteenBits) {
   EXPECT_TRUE(b->wide(0));
   EXPECT_EQ(b->num_bins(0), 1001u);
   EXPECT_EQ(b->bin(0, 999), 999u);
-  EXPECT_EQ(b->u16(0)[500], 500u);
+  EXPECT_EQ(b->wide_bins(0)[500], 500u);
 }
 
 TEST(BinMapperTest, ErrorsNameTheProblem) {
