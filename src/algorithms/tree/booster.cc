@@ -118,7 +118,8 @@ core::Result<BoostReport> Boost(const GbdtConfig& config, const Objective& objec
   const size_t base_trees = forest.num_trees();
   const uint64_t base_rounds = base_trees / k_out;
   BoostReport report;
-  auto progress = ctx.progress().Start(kGbdtName, static_cast<uint64_t>(config.num_trees), "rounds");
+  auto progress =
+      ctx.progress().Start(kGbdtName, static_cast<uint64_t>(config.num_trees), "rounds");
   for (int round = 0; round < config.num_trees; ++round) {
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("gbdt training"));
     objective.Gradients(*data.margins, *data.train, grads, ctx.pool());
