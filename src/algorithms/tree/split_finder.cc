@@ -56,11 +56,19 @@ bool SplitFinder::Better(double gl, double hl, double gr, double hr, double l2, 
                          int monotone, const Bounds& bounds, const SplitInfo& best, double* gain,
                          double* wl, double* wr) const {
   if (hl < params_.min_child_weight || hr < params_.min_child_weight) return false;
-  *wl = Weight(gl, hl, bounds);
-  *wr = Weight(gr, hr, bounds);
-  if ((monotone > 0 && *wl > *wr) || (monotone < 0 && *wl < *wr)) return false;
+  if (monotone_) {
+    *wl = Weight(gl, hl, bounds);
+    *wr = Weight(gr, hr, bounds);
+    if ((monotone > 0 && *wl > *wr) || (monotone < 0 && *wl < *wr)) return false;
+  }
   *gain = Score(gl, hl, l2, bounds) + Score(gr, hr, l2, bounds) - parent_score;
-  return *gain > best.gain;
+  if (!(*gain > best.gain)) return false;
+  // Without constraints the weights are only needed for a split that wins.
+  if (!monotone_) {
+    *wl = Weight(gl, hl, bounds);
+    *wr = Weight(gr, hr, bounds);
+  }
+  return true;
 }
 
 void SplitFinder::FindFeature(size_t j, const HistBin* hist, const Bounds& bounds,

@@ -76,7 +76,8 @@ class SplitFinder {
 
  private:
   double Score(double g, double h, double l2, const Bounds& bounds) const;
-  // Evaluates left = (gl, hl), right = total - left; updates best (numeric candidates).
+  // Whether left = (gl, hl), right = (gr, hr) gains more than `best` (then *gain and the
+  // children's weights are set).
   bool Better(double gl, double hl, double gr, double hr, double l2, double parent_score,
               int monotone, const Bounds& bounds, const SplitInfo& best, double* gain, double* wl,
               double* wr) const;
