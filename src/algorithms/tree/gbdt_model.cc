@@ -161,6 +161,16 @@ core::Result<std::unique_ptr<ml::Model>> GbdtModel::Load(const core::ArrayFileRe
   if (!features.ok()) return core::Corrupt("{}: {}", file.path(), features.status().message());
   s.features = std::move(features).value();
   KILN_ASSIGN_OR_RETURN(s.forest, Forest::Load(file, s.features.size()));
+  // A node's kind of test must be its feature's (a category test reads category indices).
+  for (size_t n = 0; n < s.forest.num_nodes(); ++n) {
+    if (s.forest.is_leaf(n)) continue;
+    const FeatureInfo& f = s.features[static_cast<size_t>(s.forest.feature(n))];
+    if (s.forest.categorical(n) != (f.type == data::ColumnType::kCategorical)) {
+      return core::Corrupt("{}: node {} tests {} feature '{}' as {}", file.path(), n,
+                           data::ColumnTypeName(f.type), f.name,
+                           s.forest.categorical(n) ? "categorical" : "numeric");
+    }
+  }
   const size_t k = s.objective == ObjectiveKind::kSoftmax ? s.num_classes : 1;
   if (k == 0 || s.base_scores.size() != k || s.forest.num_trees() % k != 0) {
     return core::Corrupt("{}: the model has {} base scores and {} trees for {} outputs",
