@@ -193,8 +193,8 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
 
 TEST(RegistryConformanceTest, HasAlgorithms) {
   const ml::AlgorithmRegistry registry = MakeRegistry();
-  EXPECT_GE(registry.size(), 3u);
-  for (const char* name : {"logistic_regression", "linear_regression", "linear_svm"}) {
+  EXPECT_GE(registry.size(), 4u);
+  for (const char* name : {"logistic_regression", "linear_regression", "linear_svm", "gbdt"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }
