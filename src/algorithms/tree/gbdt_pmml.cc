@@ -11,25 +11,20 @@
 // Kiln's rule for categories it has no bin for.
 #include <pugixml.hpp>
 
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "gbdt_model.h"
+#include "kiln/ml/pmml_writer.h"
 
 namespace kiln::algorithms::tree {
 namespace {
 
-std::string Num(double v) { return fmt::format("{}", v); }
-std::string Num(float v) { return fmt::format("{}", v); }
+using ml::pmml::Element;
+using ml::pmml::Num;
+using ml::pmml::SetAttr;
 
-void SetAttr(pugi::xml_node node, const char* name, const std::string& value) {
-  node.append_attribute(name).set_value(value.c_str());
-}
-
-pugi::xml_node Element(pugi::xml_node parent, const char* name) {
-  return parent.append_child(name);
-}
+// Thresholds as the shortest text of the float (reads back as the same float).
+std::string FloatText(float v) { return fmt::format("{}", v); }
 
 std::string ArrayText(const std::vector<std::string>& values) {
   std::string out;
@@ -83,16 +78,7 @@ void Writer::AddDictionary(pugi::xml_node pmml) const {
       for (const std::string& c : f.categories) SetAttr(Element(field, "Value"), "value", c);
     }
   }
-  pugi::xml_node target = Element(dictionary, "DataField");
-  SetAttr(target, "name", label.name);
-  if (label.is_classification()) {
-    SetAttr(target, "optype", "categorical");
-    SetAttr(target, "dataType", "string");
-    for (const std::string& c : label.classes) SetAttr(Element(target, "Value"), "value", c);
-  } else {
-    SetAttr(target, "optype", "continuous");
-    SetAttr(target, "dataType", "double");
-  }
+  ml::pmml::AddTargetField(dictionary, label);
   SetAttr(dictionary, "numberOfFields", std::to_string(model_.state().features.size() + 1));
 }
 
@@ -112,7 +98,7 @@ void Writer::AddPredicate(pugi::xml_node node, size_t parent, bool left) const {
     pugi::xml_node p = Element(node, "SimplePredicate");
     SetAttr(p, "field", f.name);
     SetAttr(p, "operator", left ? "lessThan" : "greaterOrEqual");
-    SetAttr(p, "value", Num(forest_.threshold(parent)));
+    SetAttr(p, "value", FloatText(forest_.threshold(parent)));
     return;
   }
   std::vector<std::string> cats;
@@ -206,19 +192,7 @@ core::Result<std::string> Writer::Write() const {
     }
   }
   pugi::xml_document doc;
-  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
-  SetAttr(decl, "version", "1.0");
-  SetAttr(decl, "encoding", "UTF-8");
-  pugi::xml_node pmml = Element(doc, "PMML");
-  SetAttr(pmml, "xmlns", "http://www.dmg.org/PMML-4_4");
-  SetAttr(pmml, "version", "4.4");
-  pugi::xml_node header = Element(pmml, "Header");
-  SetAttr(header, "description", "gbdt model exported by kiln export");
-  pugi::xml_node app = Element(header, "Application");
-  SetAttr(app, "name", "Kiln");
-  SetAttr(
-      app, "version",
-      info.training.kiln_version.empty() ? std::string(KILN_VERSION) : info.training.kiln_version);
+  pugi::xml_node pmml = ml::pmml::StartDocument(doc, info);
   AddDictionary(pmml);
 
   pugi::xml_node model = Element(pmml, "MiningModel");
@@ -269,9 +243,7 @@ core::Result<std::string> Writer::Write() const {
       }
     }
   }
-  std::ostringstream out;
-  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
-  return out.str();
+  return ml::pmml::DocumentText(doc);
 }
 
 }  // namespace
