@@ -5,6 +5,7 @@
 #include "ensemble/register.h"
 #include "fm/register.h"
 #include "linear/register.h"
+#include "tree/register.h"
 
 namespace kiln::algorithms {
 
@@ -15,6 +16,7 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterNaiveBayes(registry));
   KILN_RETURN_IF_ERROR(RegisterKMeans(registry));
   KILN_RETURN_IF_ERROR(RegisterFactorizationMachine(registry));
+  KILN_RETURN_IF_ERROR(RegisterGbdt(registry));
   // Last: it wraps the binary classifiers registered before it.
   KILN_RETURN_IF_ERROR(RegisterOneVsRest(registry));
   return core::Status::Ok();

@@ -18,7 +18,8 @@ PMML export covers linear_regression, logistic_regression (binary and multinomia
 (decision values): one PMML 4.4 RegressionModel with Kiln's standardization, mean imputation,
 missing-value indicators and one-hot encoding, scoring as 'kiln predict' does. Models with
 hashed categorical columns (more categories than max_onehot) or trained on LibSVM data are
-refused.)";
+refused. gbdt models become a MiningModel summing one TreeModel per tree (then the logit or
+softmax link), with the learned directions for missing values as default children.)";
 
 }  // namespace
 

@@ -30,6 +30,9 @@ constexpr const char* kTrainExamples = R"(Examples:
   kiln train --algo linear_svm --data train.libsvm --format libsvm --threads 4 --output svm.kiln
   kiln train --algo kmeans --data data/wine/train.csv --ignore label -p num_clusters=3 -o wine.kiln
   kiln train --algo kmeans --data data/iris/train.csv --label label -p num_clusters=3 -o iris.kiln
+  kiln train --algo gbdt --data data/wa_churn/train.csv --label churn \
+      --valid data/wa_churn/test.csv -p num_trees=500 -p early_stopping_rounds=20 \
+      --output churn_gbdt.kiln
 
 Clustering algorithms (kmeans) need no label: every column is a feature unless --label names one,
 which is then kept out of the features (and 'kiln evaluate' compares the clusters with it).

@@ -3,27 +3,19 @@
 #include <pugixml.hpp>
 
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "kiln/core/strings.h"
+#include "kiln/ml/pmml_writer.h"
 
 namespace kiln::ml {
 namespace {
 
 using Plan = FeatureEncoder::ColumnPlan;
-
-// The shortest text that reads back as the same double.
-std::string Num(double v) { return fmt::format("{}", v); }
-
-void SetAttr(pugi::xml_node node, const char* name, const std::string& value) {
-  node.append_attribute(name).set_value(value.c_str());
-}
-
-pugi::xml_node Element(pugi::xml_node parent, const char* name) {
-  return parent.append_child(name);
-}
+using pmml::Element;
+using pmml::Num;
+using pmml::SetAttr;
 
 pugi::xml_node Constant(pugi::xml_node parent, double v) {
   pugi::xml_node c = Element(parent, "Constant");
@@ -174,22 +166,7 @@ core::Result<std::string> WriteLinearPmml(const LinearPmml& m) {
   const size_t d = encoder.num_features();
 
   pugi::xml_document doc;
-  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
-  SetAttr(decl, "version", "1.0");
-  SetAttr(decl, "encoding", "UTF-8");
-  pugi::xml_node pmml = Element(doc, "PMML");
-  SetAttr(pmml, "xmlns", "http://www.dmg.org/PMML-4_4");
-  SetAttr(pmml, "version", "4.4");
-  pugi::xml_node header = Element(pmml, "Header");
-  SetAttr(header, "description", fmt::format("{} model exported by kiln export", info.algorithm));
-  pugi::xml_node app = Element(header, "Application");
-  SetAttr(app, "name", "Kiln");
-  SetAttr(
-      app, "version",
-      info.training.kiln_version.empty() ? std::string(KILN_VERSION) : info.training.kiln_version);
-  if (!info.training.created_at.empty()) {
-    Element(header, "Timestamp").text().set(info.training.created_at.c_str());
-  }
+  pugi::xml_node pmml = pmml::StartDocument(doc, info);
 
   // DataDictionary: the columns in training order, then the label.
   std::set<std::string> taken;
@@ -211,16 +188,7 @@ core::Result<std::string> WriteLinearPmml(const LinearPmml& m) {
     return core::Unimplemented("the label '{}' is also a feature column", label.name);
   }
   taken.insert(label.name);
-  pugi::xml_node target = Element(dictionary, "DataField");
-  SetAttr(target, "name", label.name);
-  if (classification) {
-    SetAttr(target, "optype", "categorical");
-    SetAttr(target, "dataType", "string");
-    for (const std::string& c : label.classes) SetAttr(Element(target, "Value"), "value", c);
-  } else {
-    SetAttr(target, "optype", "continuous");
-    SetAttr(target, "dataType", "double");
-  }
+  pmml::AddTargetField(dictionary, label);
   SetAttr(dictionary, "numberOfFields", std::to_string(encoder.columns().size() + 1));
 
   pugi::xml_node model = Element(pmml, "RegressionModel");
@@ -281,9 +249,7 @@ core::Result<std::string> WriteLinearPmml(const LinearPmml& m) {
       }
       break;
   }
-  std::ostringstream out;
-  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
-  return out.str();
+  return pmml::DocumentText(doc);
 }
 
 }  // namespace kiln::ml

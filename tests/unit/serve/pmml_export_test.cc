@@ -1,5 +1,5 @@
-// `kiln export --format pmml` for linear models, checked end to end in process: train on data
-// with missing numeric and categorical values, export, parse the document with the pmml
+// `kiln export --format pmml` for linear models and gbdt, checked end to end in process: train on
+// data with missing numeric and categorical values, export, parse the document with the pmml
 // processor's parser and score every row — including unseen categories — against
 // Model::Predict. And what the exporter refuses.
 #include <gtest/gtest.h>
@@ -122,6 +122,34 @@ TEST(PmmlExport, LinearRegressionWithoutStandardization) {
 TEST(PmmlExport, LinearSvmBinaryAndOneVsRest) {
   ExpectSameScores("linear_svm", "binary", {});
   ExpectSameScores("linear_svm", "multiclass", {});
+}
+
+TEST(PmmlExport, GbdtBinaryMulticlassRegression) {
+  // max_cat_onehot=1 sends c (3 categories) through the sorted-gradient partition.
+  ExpectSameScores("gbdt", "binary", {{"num_trees", "30"}, {"max_cat_onehot", "1"}});
+  ExpectSameScores("gbdt", "binary", {{"num_trees", "30"}});
+  ExpectSameScores("gbdt", "multiclass", {{"num_trees", "10"}});
+  ExpectSameScores("gbdt", "regression", {{"num_trees", "30"}, {"growth", "leafwise"}});
+}
+
+TEST(PmmlExport, GbdtIsASumOfTreeModels) {
+  auto model = Train("gbdt", Data("binary", 3), {{"num_trees", "3"}});
+  ASSERT_TRUE(model.ok());
+  auto text = (*model)->ExportPmml();
+  ASSERT_TRUE(text.ok());
+  for (const char* part : {"<MiningModel modelName=\"gbdt\" functionName=\"classification\"",
+                           "multipleModelMethod=\"modelChain\"", "multipleModelMethod=\"sum\"",
+                           "missingValueStrategy=\"defaultChild\"", "normalizationMethod=\"logit\"",
+                           "<MiningField name=\"c\" invalidValueTreatment=\"asMissing\"",
+                           "<DataField name=\"a\" optype=\"continuous\" dataType=\"float\""}) {
+    EXPECT_NE(text->find(part), std::string::npos) << part;
+  }
+  size_t trees = 0;
+  for (size_t at = text->find("<TreeModel"); at != std::string::npos;
+       at = text->find("<TreeModel", at + 1)) {
+    ++trees;
+  }
+  EXPECT_EQ(trees, 4u);  // the base score and three trees
 }
 
 TEST(PmmlExport, TheDocumentDescribesKilnsEncoding) {
