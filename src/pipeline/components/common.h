@@ -31,6 +31,10 @@ core::Result<std::string> FileDigest(const std::string& path);
 // and FileDigest; true while the file still has that content.
 bool OutputFileUnchanged(const std::map<std::string, Artifact>& outputs);
 
+// Sets up a component that writes one file at its required `path` param: a `report` output,
+// a check that `path` is given, and a cache that holds only while the file is unchanged.
+void WritesFileAtPath(ComponentFactory& factory);
+
 // kInvalidArgument when the dataset is sparse: `component` needs named columns.
 core::Status RequireDense(const data::Dataset& dataset, std::string_view component);
 

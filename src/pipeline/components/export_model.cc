@@ -52,16 +52,8 @@ Status RegisterExportModel(ComponentRegistry& registry) {
   ComponentFactory f;
   f.category = "model";
   f.inputs = {{"model", ArtifactType::kModel, "the model to export"}};
-  f.outputs = {{"report", ArtifactType::kReport, "where the file went"}};
   f.create = Make<ExportModel>();
-  f.check = [](const core::ParamMap& params) -> Status {
-    if (params.GetString("path").empty()) return core::InvalidArgument("param 'path' is required");
-    return Status::Ok();
-  };
-  f.cache_valid = [](const core::ParamMap&, const PipelineServices&,
-                     const std::map<std::string, Artifact>& outputs) {
-    return OutputFileUnchanged(outputs);
-  };
+  WritesFileAtPath(f);
   return Add(registry, "export_model", "Write a model as PMML or a Kiln model file", std::move(p),
              std::move(f));
 }

@@ -54,22 +54,26 @@ bool OutputFileUnchanged(const std::map<std::string, Artifact>& outputs) {
   return now.ok() && it->second.summary.value("file", "") == *now;
 }
 
+void WritesFileAtPath(ComponentFactory& factory) {
+  factory.outputs = {{"report", ArtifactType::kReport, "where the file went"}};
+  factory.check = [](const core::ParamMap& params) -> Status {
+    if (params.GetString("path").empty()) return core::InvalidArgument("param 'path' is required");
+    return Status::Ok();
+  };
+  factory.cache_valid = [](const core::ParamMap&, const PipelineServices&,
+                           const std::map<std::string, Artifact>& outputs) {
+    return OutputFileUnchanged(outputs);
+  };
+}
+
 Status RegisterWrite(ComponentRegistry& registry) {
   core::ParamSpec p("write");
   p.String("path", "", "the file to write: .csv or .tsv for named columns, .libsvm for sparse");
   ComponentFactory f;
   f.category = "data";
   f.inputs = {{"data", ArtifactType::kDataset, "the rows to write"}};
-  f.outputs = {{"report", ArtifactType::kReport, "where the file went"}};
   f.create = Make<Write>();
-  f.check = [](const core::ParamMap& params) -> Status {
-    if (params.GetString("path").empty()) return core::InvalidArgument("param 'path' is required");
-    return Status::Ok();
-  };
-  f.cache_valid = [](const core::ParamMap&, const PipelineServices&,
-                     const std::map<std::string, Artifact>& outputs) {
-    return OutputFileUnchanged(outputs);
-  };
+  WritesFileAtPath(f);
   return Add(registry, "write", "Write a dataset to a CSV/TSV file (LibSVM when sparse)",
              std::move(p), std::move(f));
 }
