@@ -17,6 +17,8 @@ core::Status RegisterBuiltinAlgorithms(ml::AlgorithmRegistry& registry) {
   KILN_RETURN_IF_ERROR(RegisterKMeans(registry));
   KILN_RETURN_IF_ERROR(RegisterFactorizationMachine(registry));
   KILN_RETURN_IF_ERROR(RegisterGbdt(registry));
+  KILN_RETURN_IF_ERROR(RegisterDecisionTree(registry));
+  KILN_RETURN_IF_ERROR(RegisterRandomForest(registry));
   // Last: it wraps the binary classifiers registered before it.
   KILN_RETURN_IF_ERROR(RegisterOneVsRest(registry));
   return core::Status::Ok();

@@ -233,9 +233,10 @@ void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry&
 
 TEST(RegistryConformanceTest, HasAlgorithms) {
   const ml::AlgorithmRegistry registry = MakeRegistry();
-  EXPECT_GE(registry.size(), 8u);
-  for (const char* name : {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes",
-                           "kmeans", "fm", "one_vs_rest", "gbdt"}) {
+  EXPECT_GE(registry.size(), 10u);
+  for (const char* name :
+       {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes", "kmeans", "fm",
+        "one_vs_rest", "gbdt", "decision_tree", "random_forest"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }

@@ -7,5 +7,7 @@
 namespace kiln::algorithms {
 
 core::Status RegisterGbdt(ml::AlgorithmRegistry& registry);
+core::Status RegisterDecisionTree(ml::AlgorithmRegistry& registry);
+core::Status RegisterRandomForest(ml::AlgorithmRegistry& registry);
 
 }  // namespace kiln::algorithms
