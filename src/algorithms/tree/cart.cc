@@ -11,7 +11,8 @@ namespace {
 struct Split {
   double gain = 0;
   int32_t feature = -1;
-  uint32_t bin = 0;
+  uint32_t bin = 0;       // bins <= bin go left
+  uint32_t next_bin = 0;  // the first bin on the right that holds rows of the node
   bool missing_left = false;
 };
 
@@ -29,6 +30,15 @@ struct OpenOrder {
     return a.node > b.node;
   }
 };
+
+// Any threshold from the bound after `bin` to the bound before `next_bin` parts the node's rows
+// alike; as CART, take the middle of the gap (new values in it are split evenly).
+float Threshold(const data::FeatureBins& fb, const Split& split) {
+  if (fb.type != data::ColumnType::kNumeric) return static_cast<float>(split.bin) + 0.5f;
+  const float lo = fb.Threshold(split.bin), hi = fb.Threshold(split.next_bin - 1);
+  const float mid = lo + (hi - lo) / 2;
+  return std::clamp(mid, lo, hi);
+}
 
 class Grower {
  public:
@@ -73,8 +83,7 @@ class Grower {
       n.default_left = o.split.missing_left;
       n.gain = o.split.gain;
       const data::FeatureBins& fb = data_.mapper->feature(static_cast<size_t>(o.split.feature));
-      n.threshold = fb.type == data::ColumnType::kNumeric ? fb.Threshold(o.split.bin)
-                                                          : static_cast<float>(o.split.bin) + 0.5f;
+      n.threshold = Threshold(fb, o.split);
       ++leaves;
       open.push(Evaluate(left, o.begin, mid, o.depth + 1));
       open.push(Evaluate(left + 1, mid, o.end, o.depth + 1));
@@ -143,13 +152,14 @@ class Grower {
     const double parent = Score(total_.data());
     // A pure node (or constant target) cannot gain.
     const double tolerance = 1e-12 * std::max(1.0, std::abs(parent)) + 1e-12 * w;
+    // As scikit-learn: draw features until max_features of them vary within the node (a
+    // constant feature cannot split it and does not count).
     const size_t d = features_.size();
     const size_t m = config_.max_features == 0 ? d : std::min(d, config_.max_features);
-    for (size_t i = 0; i < m && m < d; ++i)
-      std::swap(features_[i], features_[i + rng_.UniformInt(d - i)]);
-    for (size_t f = 0; f < m; ++f) {
-      const uint32_t j = features_[f];
-      EvaluateFeature(j, begin, end, parent, tolerance, &o.split);
+    size_t varying = 0;
+    for (size_t i = 0; i < d && varying < m; ++i) {
+      if (m < d) std::swap(features_[i], features_[i + rng_.UniformInt(d - i)]);
+      varying += EvaluateFeature(features_[i], begin, end, parent, tolerance, &o.split);
     }
     return o;
   }
@@ -168,7 +178,8 @@ class Grower {
     }
   }
 
-  void EvaluateFeature(uint32_t j, size_t begin, size_t end, double parent, double tolerance,
+  // Returns whether the feature takes more than one bin in the node.
+  bool EvaluateFeature(uint32_t j, size_t begin, size_t end, double parent, double tolerance,
                        Split* best) {
     const data::BinnedDataset& bins = *data_.bins;
     const uint32_t missing = data_.mapper->feature(j).missing_bin();
@@ -182,28 +193,31 @@ class Grower {
     const bool has_missing = miss[width_ - 1] > 0;
     const double min_leaf = static_cast<double>(config_.min_samples_leaf);
     std::fill(left_.begin(), left_.end(), 0.0);
-    if (lo < hi) {
-      for (uint32_t b = lo; b < hi; ++b) {
-        const double* h = hist_.data() + static_cast<size_t>(b) * width_;
-        for (size_t s = 0; s < width_; ++s) left_[s] += h[s];
-        if (h[width_ - 1] == 0) continue;  // no row in this bin: same split as the one before
-        for (int ml = 0; ml < (has_missing ? 2 : 1); ++ml) {
-          for (size_t s = 0; s < width_; ++s) {
-            left_m_[s] = left_[s] + (ml ? miss[s] : 0.0);
-            right_[s] = total_[s] - left_m_[s];
-          }
-          if (left_m_[width_ - 1] < min_leaf || right_[width_ - 1] < min_leaf) continue;
-          const double gain = Score(left_m_.data()) + Score(right_.data()) - parent;
-          if (gain > tolerance && gain > best->gain) {
-            best->gain = gain;
-            best->feature = static_cast<int32_t>(j);
-            best->bin = b;
-            // Without training rows missing, missing values follow the heavier side.
-            best->missing_left =
-                has_missing ? ml == 1 : Weight(left_m_.data()) >= Weight(right_.data());
-          }
+    // Split between each two neighbouring bins that hold rows of the node: bins <= prev go
+    // left, `b` is the first bin on the right.
+    int64_t prev = -1;
+    for (uint32_t b = lo; b <= hi && lo < hi; ++b) {
+      const double* h = hist_.data() + static_cast<size_t>(b) * width_;
+      if (h[width_ - 1] == 0) continue;
+      for (int ml = 0; prev >= 0 && ml < (has_missing ? 2 : 1); ++ml) {
+        for (size_t s = 0; s < width_; ++s) {
+          left_m_[s] = left_[s] + (ml ? miss[s] : 0.0);
+          right_[s] = total_[s] - left_m_[s];
+        }
+        if (left_m_[width_ - 1] < min_leaf || right_[width_ - 1] < min_leaf) continue;
+        const double gain = Score(left_m_.data()) + Score(right_.data()) - parent;
+        if (gain > tolerance && gain > best->gain) {
+          best->gain = gain;
+          best->feature = static_cast<int32_t>(j);
+          best->bin = static_cast<uint32_t>(prev);
+          best->next_bin = b;
+          // Without training rows missing, missing values follow the heavier side.
+          best->missing_left =
+              has_missing ? ml == 1 : Weight(left_m_.data()) >= Weight(right_.data());
         }
       }
+      for (size_t s = 0; s < width_; ++s) left_[s] += h[s];
+      prev = b;
     }
     // Clear what this node used, so the next feature starts from zeros.
     if (lo <= hi && lo != missing) {
@@ -212,6 +226,7 @@ class Grower {
     }
     std::fill(hist_.begin() + static_cast<std::ptrdiff_t>(missing * width_),
               hist_.begin() + static_cast<std::ptrdiff_t>((missing + 1) * width_), 0.0);
+    return lo < hi || (has_missing && lo <= hi && lo != missing);
   }
 
   size_t Partition(const Open& o) {
