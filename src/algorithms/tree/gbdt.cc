@@ -20,36 +20,20 @@
 #include "kiln/ml/labels.h"
 #include "kiln/ml/model_io.h"
 #include "register.h"
+#include "row_features.h"
 
 namespace kiln::algorithms {
 namespace {
 
 using tree::GbdtConfig;
 using tree::GbdtModel;
+using tree::IsZeroOneLabel;
 using tree::ObjectiveKind;
 
 constexpr size_t kBinSampleRows = 200'000;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// A numeric label whose values are all 0 or 1 (both present): auto picks log loss for it.
-bool IsZeroOneLabel(const data::DatasetView& view) {
-  const data::Column* label = view.dataset().label();
-  if (label == nullptr || label->type != data::ColumnType::kNumeric) return false;
-  bool zero = false, one = false;
-  for (size_t i = 0; i < view.size(); ++i) {
-    const float v = label->values[view.row(i)];
-    if (v == 0) {
-      zero = true;
-    } else if (v == 1) {
-      one = true;
-    } else {
-      return false;
-    }
-  }
-  return zero && one;
 }
 
 core::Result<ObjectiveKind> ChooseObjective(const std::string& requested,

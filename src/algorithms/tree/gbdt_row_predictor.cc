@@ -12,27 +12,16 @@ constexpr size_t kStackFeatures = 256;
 }  // namespace
 
 std::unique_ptr<GbdtRowPredictor> GbdtRowPredictor::Make(const GbdtModel& model) {
-  const std::vector<data::FieldInfo>& fields = model.info().schema.fields;
-  std::unique_ptr<GbdtRowPredictor> out(new GbdtRowPredictor(model));
-  for (const FeatureInfo& f : model.state().features) {
-    Input in;
-    in.field = fields.size();
-    for (size_t k = 0; k < fields.size(); ++k) {
-      if (fields[k].name == f.name) in.field = k;
-    }
-    if (in.field == fields.size() || fields[in.field].type != f.type) return nullptr;
-    in.categorical = f.type == data::ColumnType::kCategorical;
-    for (size_t c = 0; c < f.categories.size(); ++c)
-      in.index.emplace(f.categories[c], static_cast<float>(c));
-    out->inputs_.push_back(std::move(in));
-  }
-  return out;
+  std::optional<RowFeatures> features =
+      RowFeatures::Make(model.info().schema.fields, model.state().features);
+  if (!features) return nullptr;
+  return std::unique_ptr<GbdtRowPredictor>(new GbdtRowPredictor(model, std::move(*features)));
 }
 
 int32_t GbdtRowPredictor::Predict(std::span<const double> numbers,
                                   std::span<const std::string_view> texts,
                                   std::span<double> scores) const {
-  const size_t d = inputs_.size();
+  const size_t d = features_.size();
   std::array<float, kStackFeatures> stack;
   std::vector<float> heap;
   float* x = stack.data();
@@ -40,15 +29,7 @@ int32_t GbdtRowPredictor::Predict(std::span<const double> numbers,
     heap.resize(d);
     x = heap.data();
   }
-  for (size_t j = 0; j < d; ++j) {
-    const Input& in = inputs_[j];
-    if (!in.categorical) {
-      x[j] = static_cast<float>(numbers[in.field]);
-      continue;
-    }
-    auto it = in.index.find(texts[in.field]);
-    x[j] = it == in.index.end() ? std::numeric_limits<float>::quiet_NaN() : it->second;
-  }
+  features_.Fill(numbers, texts, x);
   model_.RowMargins(x, scores.data());
   return model_.objective().Transform(scores.data());
 }

@@ -1,16 +1,16 @@
 // GbdtRowPredictor: the one-row scorer of a GbdtModel (see kiln/ml/row_predictor.h). Turns the
-// row's values into the trees' feature values — numbers rounded to float, categories looked up
-// in per-feature tables built once — and sums the trees with GbdtModel::RowMargins, the code
-// Predict uses, so the scores are bit-for-bit those of Predict.
+// row's values into the trees' feature values (RowFeatures) and sums the trees with
+// GbdtModel::RowMargins, the code Predict uses, so the scores are bit-for-bit those of Predict.
 #pragma once
 
 #include <memory>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "gbdt_model.h"
 #include "kiln/ml/row_predictor.h"
+#include "row_features.h"
 
 namespace kiln::algorithms::tree {
 
@@ -25,15 +25,11 @@ class GbdtRowPredictor final : public ml::RowPredictor {
                   std::span<double> scores) const override;
 
  private:
-  struct Input {
-    size_t field = 0;  // schema field index
-    bool categorical = false;
-    std::unordered_map<std::string_view, float> index;  // category text -> index
-  };
-  explicit GbdtRowPredictor(const GbdtModel& model) : model_(model) {}
+  GbdtRowPredictor(const GbdtModel& model, RowFeatures features)
+      : model_(model), features_(std::move(features)) {}
 
   const GbdtModel& model_;
-  std::vector<Input> inputs_;  // one per model feature
+  RowFeatures features_;
 };
 
 }  // namespace kiln::algorithms::tree

@@ -21,11 +21,13 @@
 #include "kiln/ml/labels.h"
 #include "register.h"
 #include "rf_model.h"
+#include "row_features.h"
 
 namespace kiln::algorithms {
 namespace {
 
 using tree::CartConfig;
+using tree::IsZeroOneLabel;
 using tree::RfModel;
 
 constexpr const char* kDecisionTreeName = "decision_tree";
@@ -134,24 +136,6 @@ core::Result<size_t> ParseMaxFeatures(const std::string& text, size_t d, bool cl
     }
   }
   return std::min(d, static_cast<size_t>(std::max(1.0, v)));
-}
-
-// A numeric label whose values are all 0 or 1 (both present).
-bool IsZeroOneLabel(const data::DatasetView& view) {
-  const data::Column* label = view.dataset().label();
-  if (label == nullptr || label->type != data::ColumnType::kNumeric) return false;
-  bool zero = false, one = false;
-  for (size_t i = 0; i < view.size(); ++i) {
-    const float v = label->values[view.row(i)];
-    if (v == 0) {
-      zero = true;
-    } else if (v == 1) {
-      one = true;
-    } else {
-      return false;
-    }
-  }
-  return zero && one;
 }
 
 class TreeEstimator final : public ml::Estimator {

@@ -10,6 +10,7 @@
 
 #include "kiln/core/strings.h"
 #include "kiln/ml/row_predictor.h"
+#include "row_features.h"
 
 namespace kiln::algorithms::tree {
 namespace {
@@ -41,38 +42,18 @@ std::vector<double> Importance(const Forest& f, size_t num_features) {
 class RfRowPredictor final : public ml::RowPredictor {
  public:
   static std::unique_ptr<RfRowPredictor> Make(const RfModel& model) {
-    const std::vector<data::FieldInfo>& fields = model.info().schema.fields;
-    std::unique_ptr<RfRowPredictor> out(new RfRowPredictor(model));
-    for (const FeatureInfo& f : model.state().features) {
-      Input in;
-      in.field = fields.size();
-      for (size_t k = 0; k < fields.size(); ++k) {
-        if (fields[k].name == f.name) in.field = k;
-      }
-      if (in.field == fields.size() || fields[in.field].type != f.type) return nullptr;
-      in.categorical = f.type == data::ColumnType::kCategorical;
-      for (size_t c = 0; c < f.categories.size(); ++c)
-        in.index.emplace(f.categories[c], static_cast<float>(c));
-      out->inputs_.push_back(std::move(in));
-    }
-    return out;
+    std::optional<RowFeatures> features =
+        RowFeatures::Make(model.info().schema.fields, model.state().features);
+    if (!features) return nullptr;
+    return std::unique_ptr<RfRowPredictor>(new RfRowPredictor(model, std::move(*features)));
   }
 
   size_t width() const override { return model_.width(); }
   bool probabilistic() const override { return true; }
   int32_t Predict(std::span<const double> numbers, std::span<const std::string_view> texts,
                   std::span<double> scores) const override {
-    const size_t d = inputs_.size();
-    std::vector<float> x(d);
-    for (size_t j = 0; j < d; ++j) {
-      const Input& in = inputs_[j];
-      if (!in.categorical) {
-        x[j] = static_cast<float>(numbers[in.field]);
-        continue;
-      }
-      auto it = in.index.find(texts[in.field]);
-      x[j] = it == in.index.end() ? std::numeric_limits<float>::quiet_NaN() : it->second;
-    }
+    std::vector<float> x(features_.size());
+    features_.Fill(numbers, texts, x.data());
     std::array<double, kStackValues> stack;
     std::vector<double> heap;
     double* acc = stack.data();
@@ -84,15 +65,11 @@ class RfRowPredictor final : public ml::RowPredictor {
   }
 
  private:
-  struct Input {
-    size_t field = 0;
-    bool categorical = false;
-    std::unordered_map<std::string_view, float> index;
-  };
-  explicit RfRowPredictor(const RfModel& model) : model_(model) {}
+  RfRowPredictor(const RfModel& model, RowFeatures features)
+      : model_(model), features_(std::move(features)) {}
 
   const RfModel& model_;
-  std::vector<Input> inputs_;
+  RowFeatures features_;
 };
 
 }  // namespace
