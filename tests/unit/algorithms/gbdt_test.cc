@@ -13,6 +13,7 @@
 
 #include "gbdt_test_util.h"
 #include "kiln/ml/model_io.h"
+#include "model_file_rewrite.h"
 
 namespace kiln::algorithms {
 namespace {
@@ -479,47 +480,6 @@ TEST(GbdtTest, BadParametersAreClearErrors) {
 
 // A model file rewritten with one array changed (the checksum is valid: only the loader's own
 // checks stand between the file and the traversal).
-template <typename T>
-std::string Rewrite(const std::string& path, const std::string& array,
-                    const std::function<void(std::vector<T>&)>& change) {
-  auto file =
-      core::ArrayFileReader::Open(path, ml::kModelMagic, ml::kModelFormatVersion, "model file");
-  EXPECT_TRUE(file.ok());
-  core::ArrayFileWriter writer(ml::kModelMagic, ml::kModelFormatVersion);
-  writer.meta() = (*file)->meta();
-  // Keep every array alive until the write.
-  std::vector<std::vector<int32_t>> i32;
-  std::vector<std::vector<uint32_t>> u32;
-  std::vector<std::vector<uint64_t>> u64;
-  std::vector<std::vector<uint8_t>> u8;
-  std::vector<std::vector<float>> f32;
-  std::vector<std::vector<double>> f64;
-  i32.reserve(8);
-  u32.reserve(8);
-  u64.reserve(8);
-  u8.reserve(8);
-  f32.reserve(8);
-  f64.reserve(8);
-  auto add = [&](auto& store, const std::string& name, auto tag) {
-    using V = decltype(tag);
-    auto a = (*file)->GetArray<V>(name);
-    if (!a.ok()) return false;
-    store.push_back(a->ToVector());
-    if constexpr (std::is_same_v<V, T>) {
-      if (name == array) change(store.back());
-    }
-    writer.AddArray(name, store.back());
-    return true;
-  };
-  for (const std::string& name : (*file)->ArrayNames()) {
-    (void)(add(i32, name, int32_t{}) || add(u32, name, uint32_t{}) || add(u64, name, uint64_t{}) ||
-           add(u8, name, uint8_t{}) || add(f32, name, float{}) || add(f64, name, double{}));
-  }
-  const std::string out = path + "." + array;
-  EXPECT_TRUE(writer.Write(out).ok());
-  return out;
-}
-
 TEST(GbdtTest, InconsistentTreesInAModelFileAreCorrupt) {
   const data::Dataset train = Regression(300, 23);
   auto model = TrainGbdt(train, {{"num_trees", "3"}});
@@ -529,13 +489,14 @@ TEST(GbdtTest, InconsistentTreesInAModelFileAreCorrupt) {
   const ml::AlgorithmRegistry registry = Registry();
   ASSERT_TRUE(ml::LoadModel(path, registry).ok());
   const std::vector<std::string> bad = {
-      Rewrite<int32_t>(path, "node_left", [](auto& v) { v[0] = 0; }),  // a loop
-      Rewrite<int32_t>(path, "node_right", [](auto& v) { v[0] = 1 << 30; }),
-      Rewrite<int32_t>(path, "node_feature", [](auto& v) { v[0] = 99; }),
-      Rewrite<uint8_t>(path, "node_flags", [](auto& v) { v[0] ^= 2; }),  // numeric as categorical
-      Rewrite<uint32_t>(path, "node_cat_words", [](auto& v) { v[0] = 1000; }),
-      Rewrite<uint64_t>(path, "tree_begin", [](auto& v) { v.back() += 1; }),
-      Rewrite<double>(path, "node_value", [](auto& v) { v.pop_back(); }),
+      RewriteModelArray<int32_t>(path, "node_left", [](auto& v) { v[0] = 0; }),  // a loop
+      RewriteModelArray<int32_t>(path, "node_right", [](auto& v) { v[0] = 1 << 30; }),
+      RewriteModelArray<int32_t>(path, "node_feature", [](auto& v) { v[0] = 99; }),
+      RewriteModelArray<uint8_t>(path, "node_flags",
+                                 [](auto& v) { v[0] ^= 2; }),  // numeric as categorical
+      RewriteModelArray<uint32_t>(path, "node_cat_words", [](auto& v) { v[0] = 1000; }),
+      RewriteModelArray<uint64_t>(path, "tree_begin", [](auto& v) { v.back() += 1; }),
+      RewriteModelArray<double>(path, "node_value", [](auto& v) { v.pop_back(); }),
   };
   for (const std::string& p : bad) {
     auto r = ml::LoadModel(p, registry);

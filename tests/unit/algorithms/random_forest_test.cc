@@ -13,6 +13,7 @@
 #include "gbdt_test_util.h"
 #include "kiln/core/array_file.h"
 #include "kiln/ml/model_io.h"
+#include "model_file_rewrite.h"
 #include "row_predictor_test_util.h"
 
 namespace kiln::algorithms {
@@ -187,46 +188,6 @@ TEST(RandomForestTest, BadParametersAreClearErrors) {
 
 // A model file rewritten with one array changed (the checksum is valid: only the loader's own
 // checks stand between the file and the traversal).
-template <typename T>
-std::string Rewrite(const std::string& path, const std::string& array,
-                    const std::function<void(std::vector<T>&)>& change) {
-  auto file =
-      core::ArrayFileReader::Open(path, ml::kModelMagic, ml::kModelFormatVersion, "model file");
-  EXPECT_TRUE(file.ok());
-  core::ArrayFileWriter writer(ml::kModelMagic, ml::kModelFormatVersion);
-  writer.meta() = (*file)->meta();
-  std::vector<std::vector<int32_t>> i32;
-  std::vector<std::vector<uint32_t>> u32;
-  std::vector<std::vector<uint64_t>> u64;
-  std::vector<std::vector<uint8_t>> u8;
-  std::vector<std::vector<float>> f32;
-  std::vector<std::vector<double>> f64;
-  i32.reserve(8);
-  u32.reserve(8);
-  u64.reserve(8);
-  u8.reserve(8);
-  f32.reserve(8);
-  f64.reserve(8);
-  auto add = [&](auto& store, const std::string& name, auto tag) {
-    using V = decltype(tag);
-    auto a = (*file)->GetArray<V>(name);
-    if (!a.ok()) return false;
-    store.push_back(a->ToVector());
-    if constexpr (std::is_same_v<V, T>) {
-      if (name == array) change(store.back());
-    }
-    writer.AddArray(name, store.back());
-    return true;
-  };
-  for (const std::string& name : (*file)->ArrayNames()) {
-    (void)(add(i32, name, int32_t{}) || add(u32, name, uint32_t{}) || add(u64, name, uint64_t{}) ||
-           add(u8, name, uint8_t{}) || add(f32, name, float{}) || add(f64, name, double{}));
-  }
-  const std::string out = path + "." + array;
-  EXPECT_TRUE(writer.Write(out).ok());
-  return out;
-}
-
 TEST(RandomForestTest, CorruptModelFilesAreErrors) {
   auto model = Train("random_forest", Classes(300, 3, 2), {{"num_trees", "3"}});
   ASSERT_TRUE(model.ok());
@@ -235,10 +196,10 @@ TEST(RandomForestTest, CorruptModelFilesAreErrors) {
   const ml::AlgorithmRegistry registry = Registry();
   ASSERT_TRUE(ml::LoadModel(path, registry).ok());
   const std::vector<std::string> bad = {
-      Rewrite<double>(path, "node_dist", [](auto& v) { v.pop_back(); }),
-      Rewrite<int32_t>(path, "node_left", [](auto& v) { v[0] = 0; }),
-      Rewrite<int32_t>(path, "node_feature", [](auto& v) { v[0] = 99; }),
-      Rewrite<uint8_t>(path, "node_flags", [](auto& v) { v[0] ^= 2; }),
+      RewriteModelArray<double>(path, "node_dist", [](auto& v) { v.pop_back(); }),
+      RewriteModelArray<int32_t>(path, "node_left", [](auto& v) { v[0] = 0; }),
+      RewriteModelArray<int32_t>(path, "node_feature", [](auto& v) { v[0] = 99; }),
+      RewriteModelArray<uint8_t>(path, "node_flags", [](auto& v) { v[0] ^= 2; }),
   };
   for (const std::string& p : bad) {
     auto r = ml::LoadModel(p, registry);
