@@ -121,6 +121,30 @@ def r_sets(out_dir):
         print(f"fetch-datasets: wrote {out_dir}/penguins ({len(rows)} rows, r-cran-palmerpenguins)")
 
 
+def fine_foods_set(out_dir):
+    """Amazon fine-food reviews (r-cran-modeldata's small_fine_foods: 4,000 training and 1,000
+    test reviews, score great/other) with the package's own split: the text data of tfidf."""
+    target = os.path.join(out_dir, "fine_foods")
+    if os.path.exists(os.path.join(target, "test.csv")):
+        return
+    os.makedirs(target, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for part, obj in (("train", "training_data"), ("test", "testing_data")):
+            raw = os.path.join(tmp, part + ".csv")
+            script = ("suppressMessages(library(modeldata)); data(small_fine_foods); "
+                      f"d <- as.data.frame({obj})[, c('review', 'score')]; "
+                      f"write.csv(d, '{raw}', row.names=FALSE, na='NA')")
+            subprocess.run(["Rscript", "-e", script], check=True)
+            header, rows = read_csv_rows(raw)
+            out = os.path.join(target, part + ".csv.tmp")
+            with open(out, "w", newline="") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(header)
+                w.writerows(rows)
+            os.replace(out, os.path.join(target, part + ".csv"))
+    print(f"fetch-datasets: wrote {target} (5000 reviews, r-cran-modeldata small_fine_foods)")
+
+
 def ctr_set(out_dir, rows=60000):
     """A seeded synthetic click log with raw categorical ids (no Debian package ships one): the
     input of examples/pipelines/ctr.yaml, which hashes the ids and trains on the sparse result.
@@ -157,6 +181,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     sklearn_sets(out_dir)
     r_sets(out_dir)
+    fine_foods_set(out_dir)
     ctr_set(out_dir)
 
 

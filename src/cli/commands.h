@@ -52,6 +52,16 @@ core::Status RunPredict(const PredictOptions& options, Session& session);
 // kiln predict --url URL NAME: the same CSV, answered by a server (predict_remote.cc).
 core::Status RunPredictRemote(const PredictOptions& options, Session& session);
 
+struct TransformOptions {
+  std::string model;
+  std::string data;
+  std::string output;
+  std::string output_format;  // "" = from the model (csv for dense, libsvm for sparse)
+  RunOptions run;
+};
+CLI::App* AddTransformCommand(CLI::App& app, TransformOptions& options);
+core::Status RunTransform(const TransformOptions& options, Session& session);
+
 struct EvaluateOptions {
   std::string model;
   std::string data;

@@ -22,7 +22,7 @@ core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
   data::LabelPolicy policy = request.label_policy;
   // A clustering model trained without a label reads none unless one is asked for: a column
   // named 'label' may be one of its features.
-  if (info.label.is_clustering() && info.label.name.empty() && request.label.empty()) {
+  if (ml::LearnsWithoutLabel(info.label.task) && info.label.name.empty() && request.label.empty()) {
     policy = data::LabelPolicy::kNone;
   }
   data::ReadOptions options = ReadOptionsForModel(info, request.label, policy);
@@ -63,6 +63,12 @@ core::Result<data::Dataset> ReadDataForModel(const ml::ModelInfo& info,
 }
 
 std::string DescribeTask(const ml::LabelInfo& label) {
+  if (label.is_transform()) {
+    return fmt::format("transform (no label{})",
+                       label.name.empty()
+                           ? ""
+                           : fmt::format("; '{}' is kept out and carried through", label.name));
+  }
   if (label.is_clustering()) {
     return fmt::format(
         "clustering into {}{}", Plural(label.clusters, "cluster"),
@@ -76,6 +82,12 @@ std::string DescribeTask(const ml::LabelInfo& label) {
 
 core::Result<ml::Predictions> PredictAll(const ml::Model& model, const data::Dataset& data,
                                          core::Context& ctx) {
+  if (model.info().label.is_transform()) {
+    return core::InvalidArgument(
+        "{} is a transform model: it makes features, not predictions; write them with 'kiln "
+        "transform --model MODEL --data FILE -o OUTPUT' and train a model on the output",
+        model.info().algorithm);
+  }
   auto predictions = model.Predict(data::DatasetView(data), ctx);
   if (!predictions.ok()) {
     core::Status status = predictions.status();

@@ -59,6 +59,7 @@ struct Commands {
   TrainOptions train;
   PredictOptions predict;
   EvaluateOptions evaluate;
+  TransformOptions transform;
   InspectOptions inspect;
   ExportOptions export_;
   AlgorithmsOptions algorithms;
@@ -79,6 +80,7 @@ struct Commands {
   CLI::App* train_cmd = nullptr;
   CLI::App* predict_cmd = nullptr;
   CLI::App* evaluate_cmd = nullptr;
+  CLI::App* transform_cmd = nullptr;
   CLI::App* inspect_cmd = nullptr;
   CLI::App* export_cmd = nullptr;
   CLI::App* algorithms_cmd = nullptr;
@@ -134,6 +136,7 @@ void Declare(CLI::App& app, Commands& c) {
   c.train_cmd = AddTrainCommand(app, c.train);
   c.predict_cmd = AddPredictCommand(app, c.predict);
   c.evaluate_cmd = AddEvaluateCommand(app, c.evaluate);
+  c.transform_cmd = AddTransformCommand(app, c.transform);
   c.inspect_cmd = AddInspectCommand(app, c.inspect);
   c.export_cmd = AddExportCommand(app, c.export_);
   c.algorithms_cmd = AddAlgorithmsCommand(app, c.algorithms);
@@ -158,6 +161,7 @@ core::Status Dispatch(Commands& c, Session& session) {
   if (c.train_cmd->parsed()) return RunTrain(c.train, session);
   if (c.predict_cmd->parsed()) return RunPredict(c.predict, session);
   if (c.evaluate_cmd->parsed()) return RunEvaluate(c.evaluate, session);
+  if (c.transform_cmd->parsed()) return RunTransform(c.transform, session);
   if (c.inspect_cmd->parsed()) return RunInspect(c.inspect, session);
   if (c.export_cmd->parsed()) return RunExport(c.export_, session);
   if (c.algorithms_cmd->parsed()) return RunAlgorithms(c.algorithms, session);

@@ -68,9 +68,10 @@ void FillTrainingInfo(const data::Dataset& ds, const TrainOptions& options,
   info.kiln_version = KILN_VERSION;
 }
 
-bool IsClustering(const ml::AlgorithmEntry& entry) {
+// Clustering and transforms learn without a label.
+bool LearnsWithoutLabel(const ml::AlgorithmEntry& entry) {
   const auto& tasks = entry.factory.tasks;
-  return std::find(tasks.begin(), tasks.end(), ml::Task::kClustering) != tasks.end();
+  return std::any_of(tasks.begin(), tasks.end(), ml::LearnsWithoutLabel);
 }
 
 core::Result<ml::Evaluation> ReportValidation(const ml::Model& model, const data::Dataset& valid,
@@ -243,7 +244,7 @@ core::Status RunTrain(const TrainOptions& given, Session& session) {
   KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, registry->Get(given.algo));
   // Supervised algorithms read the label from the column 'label' unless told otherwise.
   TrainOptions options = given;
-  if (options.label.empty() && !IsClustering(*entry)) options.label = "label";
+  if (options.label.empty() && !LearnsWithoutLabel(*entry)) options.label = "label";
   KILN_ASSIGN_OR_RETURN(core::ParamMap params, ResolveParams(*entry, options.params));
   KILN_RETURN_IF_ERROR(CheckInputFile("--data", options.data));
   if (!options.valid.empty()) KILN_RETURN_IF_ERROR(CheckInputFile("--valid", options.valid));

@@ -14,6 +14,8 @@ std::string_view TaskName(Task task) {
       return "regression";
     case Task::kClustering:
       return "clustering";
+    case Task::kTransform:
+      return "transform";
   }
   return "?";
 }
@@ -23,8 +25,9 @@ core::Result<Task> ParseTask(std::string_view text) {
   if (text == "multiclass") return Task::kMulticlass;
   if (text == "regression") return Task::kRegression;
   if (text == "clustering") return Task::kClustering;
+  if (text == "transform") return Task::kTransform;
   return core::InvalidArgument(
-      "unknown task '{}'; expected binary, multiclass, regression or clustering", text);
+      "unknown task '{}'; expected binary, multiclass, regression, clustering or transform", text);
 }
 
 nlohmann::json LabelInfo::ToJson() const {

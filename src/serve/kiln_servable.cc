@@ -181,6 +181,13 @@ KilnServable::KilnServable(std::unique_ptr<ml::Model> model, size_t memory_bytes
 core::Result<std::unique_ptr<KilnServable>> KilnServable::Load(
     const std::string& path, const ml::AlgorithmRegistry& registry) {
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<ml::Model> model, ml::LoadModel(path, registry));
+  if (model->info().label.is_transform()) {
+    return core::Unimplemented(
+        "{}: {} is a transform model (its rows are features for another model, written by 'kiln "
+        "transform'); serving transform models is not supported yet — serve the model trained "
+        "on its output",
+        path, model->info().algorithm);
+  }
   if (model->info().schema.sparse) {
     return core::Unimplemented(
         "{}: serving sparse (LibSVM) models is not supported yet; the row format needs named "

@@ -35,7 +35,7 @@ ml::AlgorithmRegistry MakeRegistry() {
 
 std::optional<data::Column> Label(ml::Task task, const std::vector<double>& score) {
   const size_t n = score.size();
-  if (task == ml::Task::kClustering) return std::nullopt;
+  if (task == ml::Task::kClustering || task == ml::Task::kTransform) return std::nullopt;
   if (task == ml::Task::kRegression) {
     std::vector<float> y(n);
     for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(score[i]);
@@ -66,9 +66,10 @@ data::Dataset DenseData(ml::Task task, uint64_t seed) {
   }
   x[4] = std::nanf("");
   color[9] = data::kMissingCode;
-  return data::Dataset::Dense({data::Column::Numeric("x", x), data::Column::Numeric("z", z),
-                               data::Column::Categorical("color", color, {"r", "g", "b"})},
-                              Label(task, score));
+  return data::Dataset::Dense(
+      {data::Column::Numeric("x", x), data::Column::Numeric("z", z),
+       data::Column::Categorical("color", color, {"dark red", "green", "light blue"})},
+      Label(task, score));
 }
 
 data::Dataset SparseData(ml::Task task, uint64_t seed) {
@@ -142,8 +143,82 @@ void ExpectRowPredictorMatches(const ml::Model& m, const data::Dataset& test,
   }
 }
 
+// Transform models: Transform instead of Predict, with the same save/load, thread-count and
+// damaged-file checks.
+data::Dataset TransformAll(const ml::Model& model, const data::Dataset& ds) {
+  core::Context ctx(core::ContextOptions{2, 1});
+  const ml::Transformer* t = model.AsTransformer();
+  EXPECT_NE(t, nullptr);
+  if (t == nullptr) return {};
+  auto out = t->Transform(data::DatasetView(ds), ctx);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  return out.ok() ? std::move(out).value() : data::Dataset{};
+}
+
+void ExpectSameFeatures(const data::Dataset& a, const data::Dataset& b) {
+  ASSERT_EQ(a.num_rows(), b.num_rows());
+  ASSERT_EQ(a.is_sparse(), b.is_sparse());
+  ASSERT_EQ(a.num_features(), b.num_features());
+  if (a.is_sparse()) {
+    EXPECT_EQ(a.csr().indptr.ToVector(), b.csr().indptr.ToVector());
+    EXPECT_EQ(a.csr().indices.ToVector(), b.csr().indices.ToVector());
+    EXPECT_EQ(a.csr().values.ToVector(), b.csr().values.ToVector());
+    return;
+  }
+  for (size_t j = 0; j < a.columns().size(); ++j) {
+    EXPECT_EQ(a.columns()[j].name, b.columns()[j].name);
+    EXPECT_EQ(a.columns()[j].values.ToVector(), b.columns()[j].values.ToVector()) << j;
+  }
+}
+
+void CheckTransform(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry& entry) {
+  SCOPED_TRACE(entry.name + " / transform");
+  const data::Dataset train = DenseData(ml::Task::kTransform, 1);
+  const data::Dataset test = DenseData(ml::Task::kBinary, 2);  // a label to carry through
+  auto model = Fit(entry, train, 1);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const ml::Model& m = **model;
+  EXPECT_EQ(m.info().label.task, ml::Task::kTransform);
+  const data::Dataset before = TransformAll(m, test);
+  ASSERT_EQ(before.num_rows(), test.num_rows());
+  ASSERT_NE(before.label(), nullptr);
+  EXPECT_EQ(before.label()->codes.ToVector(), test.label()->codes.ToVector());
+  EXPECT_EQ(before.num_features(), m.AsTransformer()->OutputNames().size());
+  EXPECT_EQ(before.is_sparse(), m.AsTransformer()->sparse_output());
+  EXPECT_TRUE(m.Describe().is_object());
+
+  const std::string path = TempPath(fmt::format("conf_{}_transform.kiln", entry.name));
+  ASSERT_TRUE(ml::SaveModel(m, path).ok());
+  auto loaded = ml::LoadModel(path, registry);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ExpectSameFeatures(TransformAll(**loaded, test), before);
+  EXPECT_EQ((*loaded)->Describe(), m.Describe());
+
+  auto two = Fit(entry, train, 2);
+  ASSERT_TRUE(two.ok());
+  ExpectSameFeatures(TransformAll(**two, test), before);
+
+  const auto size = std::filesystem::file_size(path);
+  const std::string truncated = path + ".trunc";
+  std::filesystem::copy_file(path, truncated, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::resize_file(truncated, size / 2);
+  auto r = ml::LoadModel(truncated, registry);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), core::StatusCode::kCorrupt) << r.status().ToString();
+
+  // The input columns are needed by name.
+  data::Dataset missing = data::Dataset::Dense({});
+  core::Context ctx;
+  auto bad = m.AsTransformer()->Transform(data::DatasetView(missing), ctx);
+  EXPECT_FALSE(bad.ok());
+}
+
 void CheckModel(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEntry& entry,
                 ml::Task task, bool sparse) {
+  if (task == ml::Task::kTransform) {
+    if (!sparse) CheckTransform(registry, entry);
+    return;
+  }
   SCOPED_TRACE(
       fmt::format("{} / {} / {}", entry.name, ml::TaskName(task), sparse ? "sparse" : "dense"));
   const data::Dataset train = sparse ? SparseData(task, 1) : DenseData(task, 1);
@@ -236,7 +311,7 @@ TEST(RegistryConformanceTest, HasAlgorithms) {
   EXPECT_GE(registry.size(), 10u);
   for (const char* name :
        {"logistic_regression", "linear_regression", "linear_svm", "naive_bayes", "kmeans", "fm",
-        "one_vs_rest", "gbdt", "decision_tree", "random_forest"}) {
+        "one_vs_rest", "gbdt", "decision_tree", "random_forest", "pca", "tfidf"}) {
     EXPECT_NE(registry.Find(name), nullptr) << name;
   }
 }

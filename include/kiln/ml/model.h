@@ -19,6 +19,7 @@
 #include "kiln/ml/predictions.h"
 #include "kiln/ml/row_predictor.h"
 #include "kiln/ml/task.h"
+#include "kiln/ml/transformer.h"
 
 namespace kiln::ml {
 
@@ -65,6 +66,8 @@ class Model {
   // A one-row scorer for serving (see row_predictor.h), or nullptr when the model has none and
   // callers go through Predict.
   virtual std::unique_ptr<RowPredictor> MakeRowPredictor() const { return nullptr; }
+  // Transform models (task kTransform) return themselves as a Transformer; others nullptr.
+  virtual const Transformer* AsTransformer() const { return nullptr; }
   // The model as a PMML document that scores like Predict (`kiln export --format pmml`).
   // kUnimplemented for algorithms (or models) PMML export does not cover, saying why.
   virtual core::Result<std::string> ExportPmml() const {

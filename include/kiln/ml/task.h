@@ -12,9 +12,15 @@
 
 namespace kiln::ml {
 
-enum class Task { kBinary, kMulticlass, kRegression, kClustering };
+// kTransform: the model maps rows to new features (PCA, TF-IDF; see transformer.h) and learns
+// without a label; a label column, if any, is kept out of the features and carried through.
+enum class Task { kBinary, kMulticlass, kRegression, kClustering, kTransform };
 std::string_view TaskName(Task task);
 core::Result<Task> ParseTask(std::string_view text);
+// Clustering and transforms learn without a label.
+inline bool LearnsWithoutLabel(Task task) {
+  return task == Task::kClustering || task == Task::kTransform;
+}
 
 struct LabelInfo {
   Task task = Task::kRegression;
@@ -27,6 +33,7 @@ struct LabelInfo {
 
   bool is_classification() const { return task == Task::kBinary || task == Task::kMulticlass; }
   bool is_clustering() const { return task == Task::kClustering; }
+  bool is_transform() const { return task == Task::kTransform; }
   size_t num_classes() const { return classes.size(); }
   nlohmann::json ToJson() const;
   static core::Result<LabelInfo> FromJson(const nlohmann::json& j);

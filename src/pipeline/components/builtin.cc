@@ -21,6 +21,7 @@ core::Status RegisterBuiltinComponents(ComponentRegistry& registry,
   KILN_RETURN_IF_ERROR(RegisterSelectFeatures(registry));
   KILN_RETURN_IF_ERROR(RegisterTrain(registry, algorithms));
   KILN_RETURN_IF_ERROR(RegisterPredict(registry));
+  KILN_RETURN_IF_ERROR(RegisterTransform(registry));
   KILN_RETURN_IF_ERROR(RegisterEvaluate(registry));
   KILN_RETURN_IF_ERROR(RegisterCompareModels(registry));
   KILN_RETURN_IF_ERROR(RegisterRegisterModel(registry));

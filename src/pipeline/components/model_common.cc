@@ -57,6 +57,11 @@ Result<ml::Predictions> PredictChecked(const ml::Model& model, const data::Datas
 
 Result<ml::Evaluation> EvaluateModel(const ml::Model& model, const data::Dataset& ds,
                                      core::Context& ctx) {
+  if (model.info().label.is_transform())
+    return core::InvalidArgument(
+        "{} is a transform model: it has no predictions to evaluate (apply it with a "
+        "'transform' step and evaluate the model trained on its output)",
+        model.info().algorithm);
   if (ds.label() == nullptr && !model.info().label.is_clustering())
     return core::InvalidArgument("evaluating needs labels, but the data has no label column");
   KILN_ASSIGN_OR_RETURN(ml::Predictions p, PredictChecked(model, ds, ctx));
@@ -81,6 +86,8 @@ std::string DefaultMetric(ml::Task task) {
       return "r2";
     case ml::Task::kClustering:
       return "silhouette";
+    case ml::Task::kTransform:
+      return "";
   }
   return "auc";
 }

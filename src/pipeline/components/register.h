@@ -23,6 +23,7 @@ core::Status RegisterDiscretize(ComponentRegistry& registry);
 core::Status RegisterSelectFeatures(ComponentRegistry& registry);
 core::Status RegisterTrain(ComponentRegistry& registry, const ml::AlgorithmRegistry& algorithms);
 core::Status RegisterPredict(ComponentRegistry& registry);
+core::Status RegisterTransform(ComponentRegistry& registry);
 core::Status RegisterEvaluate(ComponentRegistry& registry);
 core::Status RegisterCompareModels(ComponentRegistry& registry);
 core::Status RegisterRegisterModel(ComponentRegistry& registry);

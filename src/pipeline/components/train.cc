@@ -26,9 +26,8 @@ class Train final : public Component {
   Status Run(StepContext& step) override {
     KILN_ASSIGN_OR_RETURN(data::Dataset train, step.ReadDataset(step.Input("train")));
     const auto& tasks = algorithm_.factory.tasks;
-    const bool clustering =
-        std::find(tasks.begin(), tasks.end(), ml::Task::kClustering) != tasks.end();
-    if (train.label() == nullptr && !clustering)
+    const bool unsupervised = std::any_of(tasks.begin(), tasks.end(), ml::LearnsWithoutLabel);
+    if (train.label() == nullptr && !unsupervised)
       return core::InvalidArgument(
           "{}: the training data has no label (give the read step a label column)",
           algorithm_.name);

@@ -1,0 +1,44 @@
+#include "term_table.h"
+
+#include "kiln/core/hash.h"
+
+namespace kiln::algorithms::text {
+
+uint32_t TermTable::Insert(std::string_view term) {
+  const uint64_t h = core::Hash64(term);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint32_t s = slots_[i];
+    if (s == 0) {
+      const auto id = static_cast<uint32_t>(terms_.size());
+      terms_.emplace_back(term);
+      hashes_.push_back(h);
+      slots_[i] = id + 1;
+      if (terms_.size() * 2 > slots_.size()) Rehash(slots_.size() * 2);
+      return id;
+    }
+    if (hashes_[s - 1] == h && terms_[s - 1] == term) return s - 1;
+  }
+}
+
+int64_t TermTable::Find(std::string_view term) const {
+  const uint64_t h = core::Hash64(term);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint32_t s = slots_[i];
+    if (s == 0) return -1;
+    if (hashes_[s - 1] == h && terms_[s - 1] == term) return s - 1;
+  }
+}
+
+void TermTable::Rehash(size_t slots) {
+  slots_.assign(slots, 0);
+  const size_t mask = slots - 1;
+  for (size_t id = 0; id < hashes_.size(); ++id) {
+    size_t i = hashes_[id] & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<uint32_t>(id + 1);
+  }
+}
+
+}  // namespace kiln::algorithms::text
