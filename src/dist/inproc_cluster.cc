@@ -89,8 +89,8 @@ class InProcCluster::State {
       return message;
     }
     if (woke) {
-      return core::FailedPrecondition("Recv: rank {} left the job before sending (tag {})", src,
-                                      tag);
+      return core::FailedPrecondition("Recv: rank {} has left the job without sending (tag {})",
+                                      src, tag);
     }
     return core::Cancelled("Recv: timed out after {} ms waiting for rank {} (tag {})",
                            options_.recv_timeout.count(), src, tag);

@@ -112,7 +112,7 @@ TEST(InProcClusterTest, PeerThatLeftIsAnErrorOnceItsMessagesAreRead) {
   EXPECT_EQ(Text(*m), "bye");
   auto gone = (*a)->Recv(1, 0);
   EXPECT_EQ(gone.status().code(), core::StatusCode::kFailedPrecondition);
-  EXPECT_NE(gone.status().message().find("rank 1 left"), std::string::npos);
+  EXPECT_NE(gone.status().message().find("rank 1 has left the job"), std::string::npos);
   EXPECT_EQ((*a)->Send(1, 0, {}).code(), core::StatusCode::kFailedPrecondition);
 }
 

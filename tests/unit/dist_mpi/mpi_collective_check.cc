@@ -1,10 +1,10 @@
 // Run under mpirun: every collective over MPI (RingCollective on MpiTransport) must give the same
 // bits as the same call over an in-process cluster of as many threads, on every rank. Exits 0 when
 // every check passed on this rank; prints each failure.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <string>
 #include <thread>
@@ -41,6 +41,14 @@ class Checker {
   int checks_ = 0;
   int failures_ = 0;
 };
+
+// Bit-for-bit equality (memcmp would be undefined on the null data() of empty vectors).
+template <typename T>
+bool SameBits(const std::vector<T>& a, const std::vector<T>& b) {
+  const auto x = std::as_bytes(std::span<const T>(a));
+  const auto y = std::as_bytes(std::span<const T>(b));
+  return std::equal(x.begin(), x.end(), y.begin(), y.end());
+}
 
 // Inputs whose sums depend on the order of the additions.
 template <typename T>
@@ -97,9 +105,7 @@ void CheckAllReduce(Collective& mpi, size_t count, ReduceOp op, uint64_t salt, C
   std::vector<T> data = input(mpi.rank());
   check.ExpectOk(mpi.AllReduce(std::span<T>(data), op), what);
   const std::vector<T> expected = InProcReference<T>(mpi.size(), mpi.rank(), input, reduce, check);
-  check.Expect(data.size() == expected.size() &&
-                   std::memcmp(data.data(), expected.data(), count * sizeof(T)) == 0,
-               what + ": MPI and in-process results differ");
+  check.Expect(SameBits(data, expected), what + ": MPI and in-process results differ");
   // And the same bits on every MPI rank.
   auto all = mpi.AllGather(std::as_bytes(std::span<const T>(data)));
   check.ExpectOk(all.status(), what + ": gathering the results");
