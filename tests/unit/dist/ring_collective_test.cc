@@ -159,29 +159,29 @@ TEST_P(AllReduceTest, SameBitsOnEveryRun) {
   }
 }
 
-TEST_P(AllReduceTest, SizeMismatchIsTheSameErrorOnEveryRankAndRecoverable) {
-  const int n = GetParam();
-  if (n == 1) GTEST_SKIP() << "one rank cannot disagree with itself";
-  std::vector<std::string> messages(n);
-  ExpectAllOk(RunRanks(n, [&](Collective& c) -> core::Status {
-    std::vector<double> data(c.rank() == n - 1 ? 5 : 4, 1.0);
-    core::Status s = c.AllReduce(std::span<double>(data), ReduceOp::kSum);
-    EXPECT_EQ(s.code(), core::StatusCode::kInvalidArgument);
-    messages[c.rank()] = s.ToString();
-    // The collective is still usable.
-    std::vector<double> ok(4, 1.0);
-    KILN_RETURN_IF_ERROR(c.AllReduce(std::span<double>(ok), ReduceOp::kSum));
-    EXPECT_EQ(ok, std::vector<double>(4, 1.0 * n));
-    return core::Status::Ok();
-  }));
-  const std::string expected =
-      "collective: the ranks disagree: rank 0 called AllReduce(4 float64 "
-      "values, sum) and rank " +
-      std::to_string(n - 1) + " called AllReduce(5 float64 values, sum)";
-  for (const std::string& m : messages) EXPECT_EQ(m.rfind(expected, 0), 0u) << m;
-}
-
 INSTANTIATE_TEST_SUITE_P(Ranks, AllReduceTest, testing::Values(1, 2, 3, 4));
+
+TEST(RingCollectiveTest, SizeMismatchIsTheSameErrorOnEveryRankAndRecoverable) {
+  for (int n = 2; n <= 4; ++n) {  // one rank cannot disagree with itself
+    std::vector<std::string> messages(n);
+    ExpectAllOk(RunRanks(n, [&](Collective& c) -> core::Status {
+      std::vector<double> data(c.rank() == n - 1 ? 5 : 4, 1.0);
+      core::Status s = c.AllReduce(std::span<double>(data), ReduceOp::kSum);
+      EXPECT_EQ(s.code(), core::StatusCode::kInvalidArgument);
+      messages[c.rank()] = s.ToString();
+      // The collective is still usable.
+      std::vector<double> ok(4, 1.0);
+      KILN_RETURN_IF_ERROR(c.AllReduce(std::span<double>(ok), ReduceOp::kSum));
+      EXPECT_EQ(ok, std::vector<double>(4, 1.0 * n));
+      return core::Status::Ok();
+    }));
+    const std::string expected =
+        "collective: the ranks disagree: rank 0 called AllReduce(4 float64 "
+        "values, sum) and rank " +
+        std::to_string(n - 1) + " called AllReduce(5 float64 values, sum)";
+    for (const std::string& m : messages) EXPECT_EQ(m.rfind(expected, 0), 0u) << m;
+  }
+}
 
 TEST(RingCollectiveTest, TypeOpAndOperationMismatchesAreErrors) {
   auto s = RunRanks(3, [](Collective& c) {
@@ -345,7 +345,8 @@ TEST(RingCollectiveTest, PeerGoneIsAnErrorNotAHang) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   for (int r = 0; r < 3; ++r) {
     EXPECT_FALSE(s[r].ok()) << "rank " << r;
-    EXPECT_NE(s[r].ToString().find("rank 3 has left the job"), std::string::npos) << s[r].ToString();
+    EXPECT_NE(s[r].ToString().find("rank 3 has left the job"), std::string::npos)
+        << s[r].ToString();
   }
 }
 
