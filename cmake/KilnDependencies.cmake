@@ -31,3 +31,7 @@ find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 find_package(pugixml REQUIRED)
 # Pipeline specs (kiln run / validate): YAML with line and column of every node.
 find_package(yaml-cpp REQUIRED)
+# Collectives over MPI (src/dist_mpi): Debian's OpenMPI through the C API only (no deprecated
+# C++ bindings); mpiexec runs the MPI tests.
+set(MPI_CXX_SKIP_MPICXX ON)
+find_package(MPI REQUIRED COMPONENTS CXX)

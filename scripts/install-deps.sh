@@ -33,6 +33,8 @@ PACKAGES=(
   prometheus
   # libFuzzer (clang with its compiler-rt) for scripts/fuzz.sh
   clang
+  # collectives over MPI (kiln_dist_mpi) and the mpirun launcher of its tests
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()
