@@ -18,8 +18,8 @@ constexpr size_t kDescribeTerms = 50;
 void VectorizeDocument(std::string_view doc, const Tokenizer& tokenizer,
                        const TermTable& vocabulary, const TfidfSettings& s,
                        const core::Array<double>& idf, TokenScratch& scratch,
-                       std::vector<uint32_t>& ids, std::vector<uint32_t>& indices,
-                       std::vector<float>& values) {
+                       std::vector<uint32_t>& ids, std::vector<double>& row,
+                       std::vector<uint32_t>& indices, std::vector<float>& values) {
   ids.clear();
   tokenizer.ForEachTerm(doc, scratch, [&](std::string_view term) {
     const int64_t id = vocabulary.Find(term);
@@ -27,7 +27,7 @@ void VectorizeDocument(std::string_view doc, const Tokenizer& tokenizer,
   });
   std::sort(ids.begin(), ids.end());
   const size_t first = indices.size();
-  std::vector<double> row;
+  row.clear();
   for (size_t i = 0; i < ids.size();) {
     size_t j = i;
     while (j < ids.size() && ids[j] == ids[i]) ++j;
@@ -153,9 +153,10 @@ core::Result<data::Dataset> TfidfModel::Transform(const data::DatasetView& view,
         Block& out = blocks[b];
         TokenScratch scratch;
         std::vector<uint32_t> ids;
+        std::vector<double> row;
         for (size_t d = begin; d < end; ++d) {
           VectorizeDocument(column->categories[docs[d]], tokenizer_, vocabulary_, settings_, idf_,
-                            scratch, ids, out.indices, out.values);
+                            scratch, ids, row, out.indices, out.values);
           out.ends.push_back(out.indices.size());
         }
       });

@@ -38,8 +38,12 @@ void Tokenizer::Split(std::string_view text, TokenScratch& scratch) const {
   while (i < n) {
     while (i < n && !kWord[static_cast<unsigned char>(s[i])]) ++i;
     const size_t begin = i;
-    while (i < n && kWord[static_cast<unsigned char>(s[i])]) ++i;
-    if (i - begin < 2) continue;
+    size_t chars = 0;  // characters, not bytes: UTF-8 continuation bytes do not count
+    while (i < n && kWord[static_cast<unsigned char>(s[i])]) {
+      chars += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+      ++i;
+    }
+    if (chars < 2) continue;
     if (stops && stop_words_.Find(std::string_view(s).substr(begin, i - begin)) >= 0) continue;
     scratch.tokens.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(i - begin));
   }

@@ -1,9 +1,9 @@
 // Tokenizer: text -> terms, the way scikit-learn's CountVectorizer does by default — lowercase,
-// tokens are runs of two or more word characters (token_pattern r"(?u)\b\w\w+\b"), stop words
-// dropped, then word n-grams joined by single spaces, all n-grams of one length before the next.
-// Word characters are ASCII letters, digits and '_' plus every byte of a non-ASCII UTF-8 character
-// (so accented words stay whole; non-ASCII punctuation also counts as a word character, where
-// Python's \w would split). Lowercasing is ASCII-only.
+// tokens are runs of two or more word characters (token_pattern r"(?u)\b\w\w+\b"; characters
+// counted as UTF-8 characters, not bytes), stop words dropped, then word n-grams joined by single
+// spaces, all n-grams of one length before the next. Word characters are ASCII letters, digits
+// and '_' plus every non-ASCII character (so accented words stay whole; non-ASCII punctuation
+// also counts as a word character, where Python's \w would split). Lowercasing is ASCII-only.
 //
 // Thread-safety: const and safe to call concurrently, each caller with its own TokenScratch.
 #pragma once
