@@ -96,11 +96,7 @@ core::Result<std::vector<std::string>> StopWords(const core::ParamMap& params) {
     }
   }
   if (params.GetBool("lowercase")) {
-    for (std::string& w : words) {
-      for (char& c : w) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      }
-    }
+    for (std::string& w : words) w = core::ToLower(w);
   }
   return words;
 }
