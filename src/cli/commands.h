@@ -31,7 +31,9 @@ struct TrainOptions {
   std::string valid;
   std::vector<std::string> params;  // "key=value"
   std::string output;
-  std::string register_name;  // "" = the output file's stem
+  std::string transform_output;  // transform algorithms: also write the training rows' transform
+  std::string transform_format;  // "" = from the model, as kiln transform's --output-format
+  std::string register_name;     // "" = the output file's stem
   TrackOptions track;
   RunOptions run;
 };

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@
 #include "kiln/ml/evaluation.h"
 #include "kiln/ml/model_io.h"
 #include "model_input.h"
+#include "transformed_output.h"
 
 namespace kiln::cli {
 namespace {
@@ -33,6 +35,8 @@ constexpr const char* kTrainExamples = R"(Examples:
   kiln train --algo gbdt --data data/wa_churn/train.csv --label churn \
       --valid data/wa_churn/test.csv -p num_trees=500 -p early_stopping_rounds=20 \
       --output churn_gbdt.kiln
+  kiln train --algo tfidf --data data/fine_foods/train.csv --label score -p min_df=2 \
+      -o tfidf.kiln --transform-output train.libsvm
 
 Clustering algorithms (kmeans) need no label: every column is a feature unless --label names one,
 which is then kept out of the features (and 'kiln evaluate' compares the clusters with it).
@@ -117,6 +121,16 @@ CLI::App* AddTrainCommand(CLI::App& app, TrainOptions& o) {
   cmd->add_option("-o,--output", o.output, "Where to write the model file")
       ->type_name("MODEL")
       ->required();
+  cmd->add_option("--transform-output", o.transform_output,
+                  "Transform algorithms (pca, tfidf): also write the training rows through the "
+                  "new model here, as 'kiln transform' would (tfidf makes them in its fitting "
+                  "pass, tokenizing once)")
+      ->type_name("FILE");
+  cmd->add_option("--transform-format", o.transform_format,
+                  "csv or libsvm for --transform-output [default: csv for dense features, "
+                  "libsvm for sparse ones]")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"csv", "libsvm"}));
   cmd->add_option("--register", o.register_name,
                   "Register the model as a new version of this name [default: the output "
                   "file's name without extension]")
@@ -144,6 +158,32 @@ std::map<std::string, std::string> TrackedParams(const TrainOptions& options,
     out[key] = value.is_string() ? value.get<std::string>() : value.dump();
   }
   return out;
+}
+
+// --transform-output needs a transform algorithm and a file of its own.
+core::Status CheckTransformOutput(const TrainOptions& options, const ml::AlgorithmEntry& entry) {
+  if (options.transform_output.empty()) {
+    if (!options.transform_format.empty()) {
+      return core::InvalidArgument("--transform-format {} needs --transform-output FILE",
+                                   options.transform_format);
+    }
+    return core::Status::Ok();
+  }
+  const auto& tasks = entry.factory.tasks;
+  if (std::find(tasks.begin(), tasks.end(), ml::Task::kTransform) == tasks.end()) {
+    return core::InvalidArgument(
+        "--transform-output {}: {} is not a transform algorithm (it trains a model that "
+        "predicts; transforms are pca and tfidf)",
+        options.transform_output, entry.name);
+  }
+  namespace fs = std::filesystem;
+  if (fs::absolute(options.transform_output).lexically_normal() ==
+      fs::absolute(options.output).lexically_normal()) {
+    return core::InvalidArgument("--transform-output {} is the model file --output as well",
+                                 options.transform_output);
+  }
+  return PrepareOutputFile("--transform-output", options.transform_output,
+                           {options.data, options.valid});
 }
 
 core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
@@ -186,18 +226,36 @@ core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
   ml::TrainInput input{data::DatasetView(train), std::nullopt};
   if (valid) input.valid = data::DatasetView(*valid);
   const auto start = std::chrono::steady_clock::now();
-  auto fitted = estimator->Fit(input, *ctx);
-  if (!fitted.ok()) {
-    core::Status status = fitted.status();
-    if (status.code() == core::StatusCode::kCancelled) return status;
-    return status.AddContext(fmt::format("while training {} on {}", entry.name, options.data));
+  std::unique_ptr<ml::Model> model;
+  std::optional<data::Dataset> transformed;
+  core::Status fit_status;
+  if (options.transform_output.empty()) {
+    auto fitted = estimator->Fit(input, *ctx);
+    if (fitted.ok()) model = std::move(fitted).value();
+    fit_status = fitted.status();
+  } else {
+    auto fitted = estimator->FitTransform(input, *ctx);
+    if (fitted.ok()) {
+      model = std::move(fitted->model);
+      transformed = std::move(fitted->transformed);
+    }
+    fit_status = fitted.status();
   }
-  std::unique_ptr<ml::Model> model = std::move(fitted).value();
+  if (!fit_status.ok()) {
+    if (fit_status.code() == core::StatusCode::kCancelled) return fit_status;
+    return fit_status.AddContext(fmt::format("while training {} on {}", entry.name, options.data));
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A Ctrl-C that arrives as training finishes still means "do not write a model".
   KILN_RETURN_IF_ERROR(ctx->CheckCancelled("training"));
 
+  std::string format;  // of --transform-output, checked before anything is written
+  if (transformed) {
+    KILN_ASSIGN_OR_RETURN(
+        format, TransformOutputFormat(*model->AsTransformer(), entry.name, options.transform_format,
+                                      "--transform-format"));
+  }
   FillTrainingInfo(train, options, *ctx, seconds, model->mutable_info().training);
   model->mutable_info().training.extra[kReadOptionsKey] =
       RecordReadOptions(read, options.run.read.format);
@@ -208,6 +266,16 @@ core::Status Train(const TrainOptions& options, const ml::AlgorithmEntry& entry,
                      options.data, FormatSeconds(seconds),
                      Plural(static_cast<size_t>(ctx->threads()), "thread"), ctx->seed());
   out << "task: " << DescribeTask(model->info().label) << '\n';
+  if (transformed) {
+    KILN_ASSIGN_OR_RETURN(
+        const std::vector<std::string> mapping,
+        WriteTransformed(*transformed, options.transform_output, format, ctx->pool()));
+    KILN_RETURN_IF_ERROR(ctx->CheckCancelled("writing the transformed rows"));
+    out << fmt::format("training rows transformed into {} written to {} ({})\n",
+                       Plural(transformed->num_features(), "feature"), options.transform_output,
+                       format);
+    PrintLabelMapping(*transformed, mapping, out);
+  }
   std::map<std::string, double> metrics{{"train_seconds", seconds}};
   std::string metrics_json = "{}";
   if (valid) {
@@ -250,6 +318,7 @@ core::Status RunTrain(const TrainOptions& given, Session& session) {
   if (!options.valid.empty()) KILN_RETURN_IF_ERROR(CheckInputFile("--valid", options.valid));
   KILN_RETURN_IF_ERROR(
       PrepareOutputFile("--output", options.output, {options.data, options.valid}));
+  KILN_RETURN_IF_ERROR(CheckTransformOutput(options, *entry));
   if (!options.weight.empty() && !entry->Has(ml::capability::kWeights)) {
     session.logger().Warn(
         "{} does not use sample weights; --weight {} only weights the validation metrics",

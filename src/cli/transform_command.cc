@@ -1,7 +1,6 @@
 // kiln transform: apply a transform model (pca, tfidf) to a data file and write the new features —
 // dense columns as CSV, sparse rows as LibSVM — with the label (if the file has one) carried
 // through, so that 'kiln train' can learn from the output directly.
-#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -10,9 +9,9 @@
 #include "commands.h"
 #include "kiln/cli/format.h"
 #include "kiln/core/strings.h"
-#include "kiln/data/csv_writer.h"
 #include "kiln/data/dataset_view.h"
 #include "model_input.h"
+#include "transformed_output.h"
 
 namespace kiln::cli {
 namespace {
@@ -27,42 +26,9 @@ constexpr const char* kTransformExamples = R"(Examples:
   kiln train --algo logistic_regression --data train.libsvm -o reviews.kiln
 
 Output: dense features (pca: pc1..pcK) as CSV, sparse ones (tfidf) as LibSVM, chosen from the
-model unless --format says otherwise; the label column comes last in CSV, first in LibSVM. LibSVM
+model unless --output-format says otherwise; the label column comes last in CSV, first in LibSVM. LibSVM
 labels must be numbers: text classes are written as their index in sorted order (0, 1, ...),
 and the mapping is printed.)";
-
-// LibSVM labels are numbers: a categorical label whose classes are not all numbers is replaced by
-// each class's index in sorted order. Returns the mapping lines (empty when nothing changed).
-std::vector<std::string> NumberLabels(data::Dataset& ds) {
-  const data::Column* label = ds.label();
-  if (label == nullptr || label->type != data::ColumnType::kCategorical) return {};
-  const bool numeric = std::all_of(label->categories.begin(), label->categories.end(),
-                                   [](const std::string& c) { return core::ParseDouble(c); });
-  if (numeric) return {};
-  std::vector<std::string> sorted = label->categories;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<float> index_of(label->categories.size());
-  std::vector<std::string> mapping;
-  for (size_t k = 0; k < sorted.size(); ++k)
-    mapping.push_back(fmt::format("{} = {}", k, sorted[k]));
-  for (size_t c = 0; c < label->categories.size(); ++c) {
-    index_of[c] = static_cast<float>(
-        std::lower_bound(sorted.begin(), sorted.end(), label->categories[c]) - sorted.begin());
-  }
-  std::vector<float> values(label->size());
-  for (size_t r = 0; r < values.size(); ++r) {
-    values[r] =
-        label->codes[r] < 0 ? std::nanf("") : index_of[static_cast<size_t>(label->codes[r])];
-  }
-  data::Schema schema = ds.schema();
-  data::Column numbered = data::Column::Numeric(label->name, std::move(values));
-  data::Dataset out = ds.is_sparse()
-                          ? data::Dataset::Sparse(ds.csr(), std::move(numbered), ds.weights())
-                          : data::Dataset::Dense(ds.columns(), std::move(numbered), ds.weights());
-  out.set_schema(std::move(schema));
-  ds = std::move(out);
-  return mapping;
-}
 
 }  // namespace
 
@@ -99,14 +65,9 @@ core::Status RunTransform(const TransformOptions& options, Session& session) {
         "pca and tfidf)",
         options.model, model->info().algorithm, ml::TaskName(model->info().label.task));
   }
-  std::string format = options.output_format;
-  if (format.empty()) format = transformer->sparse_output() ? "libsvm" : "csv";
-  if (format == "csv" && transformer->sparse_output()) {
-    return core::InvalidArgument(
-        "--output-format csv: {} makes sparse rows ({} columns), which CSV cannot hold "
-        "compactly; write libsvm",
-        model->info().algorithm, transformer->OutputNames().size());
-  }
+  KILN_ASSIGN_OR_RETURN(const std::string format,
+                        TransformOutputFormat(*transformer, model->info().algorithm,
+                                              options.output_format, "--output-format"));
   auto ctx = session.MakeContext(options.run);
   ModelDataRequest request;
   request.path = options.data;
@@ -124,22 +85,14 @@ core::Status RunTransform(const TransformOptions& options, Session& session) {
   data::Dataset out = std::move(transformed).value();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<std::string> mapping;
-  if (format == "libsvm") {
-    mapping = NumberLabels(out);
-    KILN_RETURN_IF_ERROR(data::WriteLibSvm(out, options.output));
-  } else {
-    KILN_RETURN_IF_ERROR(data::WriteCsv(out, options.output));
-  }
+  KILN_ASSIGN_OR_RETURN(const std::vector<std::string> mapping,
+                        WriteTransformed(out, options.output, format, ctx->pool()));
   KILN_RETURN_IF_ERROR(ctx->CheckCancelled("transform"));
   session.out() << fmt::format("transformed {} from {} into {} in {}; written to {} ({})\n",
                                Plural(out.num_rows(), "row"), options.data,
                                Plural(out.num_features(), "feature"), FormatSeconds(seconds),
                                options.output, format);
-  if (!mapping.empty()) {
-    session.out() << fmt::format("label '{}' written as numbers: {}\n", out.label()->name,
-                                 core::Join(mapping, ", "));
-  }
+  PrintLabelMapping(out, mapping, session.out());
   return core::Status::Ok();
 }
 

@@ -1,5 +1,7 @@
 #include "kiln/core/file.h"
 
+#include "kiln/core/atomic_file_writer.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -87,36 +89,9 @@ Result<std::string> ReadFileToString(const std::string& path) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view contents) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ENOENT) return NotFound("{}: the directory does not exist", path);
-    return IoError("{}: cannot create: {}", path, ErrnoText(err));
-  }
-  size_t written = 0;
-  while (written < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return IoError("{}: write failed: {}", path, ErrnoText(err));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return IoError("{}: close failed: {}", path, ErrnoText(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return IoError("{}: cannot rename into place: {}", path, ErrnoText(err));
-  }
-  return Status::Ok();
+  KILN_ASSIGN_OR_RETURN(AtomicFileWriter writer, AtomicFileWriter::Create(path));
+  KILN_RETURN_IF_ERROR(writer.Append(contents));
+  return writer.Commit();
 }
 
 Status CreateDirectories(const std::string& path) {

@@ -198,6 +198,18 @@ void CheckTransform(const ml::AlgorithmRegistry& registry, const ml::AlgorithmEn
   ASSERT_TRUE(two.ok());
   ExpectSameFeatures(TransformAll(**two, test), before);
 
+  // Fit-and-transform (kiln train --transform-output) gives the model and its rows at once:
+  // the same rows as transforming the training data with a fitted model.
+  {
+    core::Context ctx(core::ContextOptions{2, 1234});
+    auto est = entry.factory.create(entry.params.Defaults());
+    ASSERT_TRUE(est.ok());
+    auto both = (*est)->FitTransform(ml::TrainInput{data::DatasetView(train), std::nullopt}, ctx);
+    ASSERT_TRUE(both.ok()) << both.status().ToString();
+    ExpectSameFeatures(both->transformed, TransformAll(m, train));
+    ExpectSameFeatures(TransformAll(*both->model, test), before);
+  }
+
   const auto size = std::filesystem::file_size(path);
   const std::string truncated = path + ".trunc";
   std::filesystem::copy_file(path, truncated, std::filesystem::copy_options::overwrite_existing);

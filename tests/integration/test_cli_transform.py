@@ -71,6 +71,47 @@ class TransformCli(unittest.TestCase):
         auc = float(next(l.split()[1] for l in p.stdout.splitlines() if l.strip().startswith("auc")))
         self.assertGreater(auc, 0.8)
 
+    def test_train_transform_output_equals_kiln_transform(self):
+        # tfidf makes the rows in its fitting pass; pca through the model's Transform. Either
+        # way the file is byte for byte what kiln transform writes from the saved model.
+        cases = (
+            ("tfidf", f"{DATA}/fine_foods/train.csv", ["--label", "score", "-p", "ngram_max=2",
+                                                       "-p", "min_df=2"], "ft.libsvm"),
+            ("pca", f"{DATA}/wine/train.csv", ["-p", "n_components=3"], "ft.csv"),
+        )
+        for algo, data, extra, name in cases:
+            with self.subTest(algo=algo):
+                model, out, ref = self.path(f"{algo}_ft.kiln"), self.path(name), self.path("ref_" + name)
+                p = run("train", "--algo", algo, "--data", data, *extra, "-o", model,
+                        "--transform-output", out, "--no-track", "--threads", "2")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn(f"written to {out}", p.stdout)
+                p = run("transform", "--model", model, "--data", data, "-o", ref, "--threads", "3")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                with open(out, "rb") as a, open(ref, "rb") as b:
+                    self.assertEqual(a.read(), b.read())
+
+    def test_train_transform_output_mistakes(self):
+        out = self.path("rows.libsvm")
+        self.fails(["train", "--algo", "logistic_regression", "--data", f"{DATA}/wine/train.csv",
+                    "-o", self.path("m.kiln"), "--transform-output", out, "--no-track"],
+                   "not a transform algorithm", "pca and tfidf")
+        self.fails(["train", "--algo", "pca", "--data", f"{DATA}/wine/train.csv", "-o",
+                    self.path("m.kiln"), "--transform-format", "csv", "--no-track"],
+                   "--transform-format csv needs --transform-output")
+        self.fails(["train", "--algo", "pca", "--data", f"{DATA}/wine/train.csv", "-o",
+                    self.path("m.kiln"), "--transform-output", self.path("m.kiln"), "--no-track"],
+                   "is the model file")
+        self.fails(["train", "--algo", "pca", "--data", f"{DATA}/wine/train.csv", "-o",
+                    self.path("m.kiln"), "--transform-output", f"{DATA}/wine/train.csv",
+                    "--no-track"], "also an input")
+        self.fails(["train", "--algo", "tfidf", "--data", f"{DATA}/fine_foods/train.csv",
+                    "--label", "score", "-o", self.path("t.kiln"), "--transform-output",
+                    self.path("t.csv"), "--transform-format", "csv", "--no-track"],
+                   "--transform-format csv", "sparse")
+        self.assertFalse(os.path.exists(self.path("t.csv")))
+        self.assertFalse(os.path.exists(self.path("t.kiln")))  # nothing written
+
     def test_not_a_transform_model(self):
         self.fails(["transform", "--model", self.lr, "--data", f"{DATA}/wine/test.csv", "-o",
                     self.path("x.csv")], "not a transform", "kiln predict")

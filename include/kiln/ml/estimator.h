@@ -17,12 +17,24 @@ struct TrainInput {
   std::optional<data::DatasetView> valid;  // for early stopping / validation metrics
 };
 
+// A transform model with its own training rows transformed (FitTransform).
+struct FitTransformResult {
+  std::unique_ptr<Model> model;
+  data::Dataset transformed;  // input.train's rows through the model, in view order
+};
+
 class Estimator {
  public:
   virtual ~Estimator() = default;
   // Fits a model. The returned model's info() has algorithm, params, label and schema filled in;
   // the caller adds TrainingInfo (paths, timings). Checks ctx's cancellation between iterations.
   virtual core::Result<std::unique_ptr<Model>> Fit(const TrainInput& input, core::Context& ctx) = 0;
+  // Fits a transform model and transforms the training rows with it. The default calls Fit,
+  // then the model's Transform (kInvalidArgument when the model is not a transform); an
+  // algorithm that already passes over every row while fitting (tfidf) overrides it to make
+  // the rows in that pass. Either way the rows equal what Transform gives.
+  virtual core::Result<FitTransformResult> FitTransform(const TrainInput& input,
+                                                        core::Context& ctx);
 };
 
 }  // namespace kiln::ml

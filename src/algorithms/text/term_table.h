@@ -1,6 +1,8 @@
 // TermTable: an insert-only hash table from term text to a dense id (0, 1, 2, ... in insertion
 // order) that owns its terms — the vocabulary lookup of tfidf and the per-block term counts of
-// its fit. Open addressing with linear probing over XXH3 hashes; lookups take string_views.
+// its fit. Open addressing with linear probing over XXH3 hashes; lookups take string_views. A slot
+// holds the id and the hash's high 32 bits, so a probe past another term rarely touches the
+// term itself (one cache miss per lookup instead of three).
 // Not thread-safe for writers; Find is const and safe to call concurrently once filled.
 #pragma once
 
@@ -29,7 +31,8 @@ class TermTable {
 
   std::vector<std::string> terms_;
   std::vector<uint64_t> hashes_;  // per id
-  std::vector<uint32_t> slots_;   // id + 1, 0 = empty; size is a power of two
+  // (hash >> 32) << 32 | (id + 1); 0 = empty. The size is a power of two.
+  std::vector<uint64_t> slots_;
 };
 
 }  // namespace kiln::algorithms::text

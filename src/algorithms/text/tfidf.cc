@@ -108,12 +108,58 @@ struct TermCounts {
   std::vector<uint64_t> tf;
 };
 
+// Every distinct text's terms as the fit counted them, kept when the training rows are to be
+// transformed too (so they are tokenized once). Texts are counted in parts of `grain`; a part's
+// terms have ids local to its own table.
+struct TermLog {
+  size_t grain = 1;
+  std::vector<int32_t> doc_of_code;           // category code -> distinct-text index, or -1
+  std::vector<std::vector<uint32_t>> ids;     // per part: its texts' local term ids, in order
+  std::vector<std::vector<uint64_t>> ends;    // per part, per text: end offset into ids
+  std::vector<std::vector<uint32_t>> merged;  // per part: local id -> id in the merged table
+  std::vector<int32_t> column_of;             // merged id -> output column, or -1 if pruned
+
+  // Appends the output columns of distinct text `d`'s terms.
+  void ColumnsOf(size_t d, std::vector<uint32_t>& out) const {
+    const size_t b = d / grain;
+    const size_t k = d % grain;
+    const std::vector<uint64_t>& e = ends[b];
+    for (uint64_t i = k == 0 ? 0 : e[k - 1]; i < e[k]; ++i) {
+      const int32_t c = column_of[merged[b][ids[b][i]]];
+      if (c >= 0) out.push_back(static_cast<uint32_t>(c));
+    }
+  }
+};
+
 class Tfidf final : public ml::Estimator {
  public:
   explicit Tfidf(core::ParamMap params) : params_(std::move(params)) {}
 
   core::Result<std::unique_ptr<ml::Model>> Fit(const ml::TrainInput& input,
                                                core::Context& ctx) override {
+    KILN_ASSIGN_OR_RETURN(std::unique_ptr<TfidfModel> model, Train(input, nullptr, ctx));
+    return std::unique_ptr<ml::Model>(std::move(model));
+  }
+
+  // One pass of tokenizing: the fit logs each text's terms, then the rows are made from them.
+  core::Result<ml::FitTransformResult> FitTransform(const ml::TrainInput& input,
+                                                    core::Context& ctx) override {
+    TermLog log;
+    KILN_ASSIGN_OR_RETURN(std::unique_ptr<TfidfModel> model, Train(input, &log, ctx));
+    KILN_ASSIGN_OR_RETURN(data::Dataset rows,
+                          model->TransformWithTermIds(
+                              input.train,
+                              [&](uint32_t code, TokenScratch&, std::vector<uint32_t>& ids) {
+                                log.ColumnsOf(static_cast<size_t>(log.doc_of_code[code]), ids);
+                              },
+                              ctx));
+    return ml::FitTransformResult{std::move(model), std::move(rows)};
+  }
+
+ private:
+  // Fits the model; with a log, also records every text's terms and where they went.
+  core::Result<std::unique_ptr<TfidfModel>> Train(const ml::TrainInput& input, TermLog* log,
+                                                  core::Context& ctx) const {
     const data::DatasetView& view = input.train;
     const data::Dataset& ds = view.dataset();
     if (view.size() == 0) return core::DataError("{}: there are no training rows", kName);
@@ -146,7 +192,7 @@ class Tfidf final : public ml::Estimator {
     for (size_t c = 0; c < rows_of.size(); ++c) {
       if (rows_of[c] > 0) docs.push_back(static_cast<uint32_t>(c));
     }
-    KILN_ASSIGN_OR_RETURN(TermCounts counts, Count(*column, docs, rows_of, s, ctx));
+    KILN_ASSIGN_OR_RETURN(TermCounts counts, Count(*column, docs, rows_of, s, log, ctx));
     if (counts.terms.size() == 0) {
       return core::InvalidArgument(
           "{}: empty vocabulary — the texts of column '{}' hold no tokens of two or more word "
@@ -154,6 +200,12 @@ class Tfidf final : public ml::Estimator {
           kName, column->name, s.tokenizer.stop_words.empty() ? "" : " that are not stop words");
     }
     KILN_ASSIGN_OR_RETURN(std::vector<uint32_t> kept, Prune(counts, n));
+    if (log != nullptr) {
+      log->doc_of_code.assign(column->categories.size(), -1);
+      for (size_t d = 0; d < docs.size(); ++d) log->doc_of_code[docs[d]] = static_cast<int32_t>(d);
+      log->column_of.assign(counts.terms.size(), -1);
+      for (size_t j = 0; j < kept.size(); ++j) log->column_of[kept[j]] = static_cast<int32_t>(j);
+    }
 
     std::vector<std::string> vocabulary;
     vocabulary.reserve(kept.size());
@@ -176,24 +228,41 @@ class Tfidf final : public ml::Estimator {
                            {"distinct_texts", docs.size()},
                            {"terms_seen", counts.terms.size()},
                            {"vocabulary_size", vocabulary.size()}};
-    return std::unique_ptr<ml::Model>(std::make_unique<TfidfModel>(
-        std::move(info), std::move(s), std::move(vocabulary), core::Array<double>(std::move(idf))));
+    return std::make_unique<TfidfModel>(std::move(info), std::move(s), std::move(vocabulary),
+                                        core::Array<double>(std::move(idf)));
   }
 
- private:
   // Counts every term of the distinct texts, on all threads: each part of the texts into its own
-  // table, then the tables merged (integer sums, so the result is the same for any split).
+  // table, then the tables merged (integer sums, so the result is the same for any split). With
+  // a log, each text's term ids are recorded as well.
   core::Result<TermCounts> Count(const data::Column& column, const std::vector<uint32_t>& docs,
                                  const std::vector<uint64_t>& rows_of, const TfidfSettings& s,
-                                 core::Context& ctx) const {
+                                 TermLog* log, core::Context& ctx) const {
     const text::Tokenizer tokenizer(s.tokenizer);
     const size_t parts = std::max<size_t>(
         1, std::min(docs.size(), static_cast<size_t>(ctx.pool().num_threads()) * 4));
     const size_t grain = std::max<size_t>(1, (docs.size() + parts - 1) / parts);
     std::vector<TermCounts> partial(core::NumBlocks(docs.size(), grain));
+    if (log != nullptr) {
+      log->grain = grain;
+      log->ids.assign(partial.size(), {});
+      log->ends.assign(partial.size(), {});
+      log->merged.assign(partial.size(), {});
+    }
     core::ParallelForBlocks(
         ctx.pool(), 0, docs.size(), grain, [&](size_t begin, size_t end, size_t b) {
           TermCounts& out = partial[b];
+          std::vector<uint32_t>* logged = log != nullptr ? &log->ids[b] : nullptr;
+          if (logged != nullptr) {
+            // At most one term per 3 bytes per n-gram length (a token has two or more
+            // characters and a separator): reserved, not touched, so regrowth never copies.
+            size_t bytes = 0;
+            for (size_t d = begin; d < end; ++d) bytes += column.categories[docs[d]].size();
+            const auto lengths =
+                static_cast<size_t>(s.tokenizer.ngram_max - s.tokenizer.ngram_min + 1);
+            logged->reserve((bytes / 3 + end - begin) * lengths);
+            log->ends[b].reserve(end - begin);
+          }
           std::vector<uint32_t> last;  // last document (+1) counted per term
           TokenScratch scratch;
           for (size_t d = begin; d < end; ++d) {
@@ -212,16 +281,24 @@ class Tfidf final : public ml::Estimator {
                 last[id] = stamp;
                 out.df[id] += mult;
               }
+              if (logged != nullptr) logged->push_back(id);
             });
+            if (logged != nullptr) log->ends[b].push_back(logged->size());
           }
         });
     KILN_RETURN_IF_ERROR(ctx.CheckCancelled("training"));
     if (partial.empty()) return TermCounts{};
+    if (log != nullptr) {  // part 0's table becomes the merged one
+      log->merged[0].resize(partial[0].terms.size());
+      std::iota(log->merged[0].begin(), log->merged[0].end(), 0U);
+    }
     TermCounts total = std::move(partial[0]);
     for (size_t b = 1; b < partial.size(); ++b) {
       const TermCounts& p = partial[b];
+      if (log != nullptr) log->merged[b].resize(p.terms.size());
       for (uint32_t id = 0; id < p.terms.size(); ++id) {
         const uint32_t g = total.terms.Insert(p.terms.term(id));
+        if (log != nullptr) log->merged[b][id] = g;
         if (g == total.df.size()) {
           total.df.push_back(0);
           total.tf.push_back(0);

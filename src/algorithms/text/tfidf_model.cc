@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -14,17 +15,11 @@ namespace {
 constexpr size_t kDocBlock = 512;
 constexpr size_t kDescribeTerms = 50;
 
-// One document's sparse row, appended to `indices`/`values`.
-void VectorizeDocument(std::string_view doc, const Tokenizer& tokenizer,
-                       const TermTable& vocabulary, const TfidfSettings& s,
-                       const core::Array<double>& idf, TokenScratch& scratch,
-                       std::vector<uint32_t>& ids, std::vector<double>& row,
-                       std::vector<uint32_t>& indices, std::vector<float>& values) {
-  ids.clear();
-  tokenizer.ForEachTerm(doc, scratch, [&](std::string_view term) {
-    const int64_t id = vocabulary.Find(term);
-    if (id >= 0) ids.push_back(static_cast<uint32_t>(id));
-  });
+// One document's sparse row from its terms' column indices (sorted here), appended to
+// `indices`/`values`.
+void AppendRow(std::vector<uint32_t>& ids, const TfidfSettings& s, const core::Array<double>& idf,
+               std::vector<double>& row, std::vector<uint32_t>& indices,
+               std::vector<float>& values) {
   std::sort(ids.begin(), ids.end());
   const size_t first = indices.size();
   row.clear();
@@ -131,6 +126,22 @@ core::Result<data::Dataset> TfidfModel::Transform(const data::DatasetView& view,
                                                   core::Context& ctx) const {
   KILN_ASSIGN_OR_RETURN(const data::Column* column,
                         FindTextColumn(view.dataset(), settings_.column));
+  return TransformWithTermIds(
+      view,
+      [&](uint32_t code, TokenScratch& scratch, std::vector<uint32_t>& ids) {
+        tokenizer_.ForEachTerm(column->categories[code], scratch, [&](std::string_view term) {
+          const int64_t id = vocabulary_.Find(term);
+          if (id >= 0) ids.push_back(static_cast<uint32_t>(id));
+        });
+      },
+      ctx);
+}
+
+core::Result<data::Dataset> TfidfModel::TransformWithTermIds(const data::DatasetView& view,
+                                                             const TermIdsFn& term_ids,
+                                                             core::Context& ctx) const {
+  KILN_ASSIGN_OR_RETURN(const data::Column* column,
+                        FindTextColumn(view.dataset(), settings_.column));
   const size_t n = view.size();
   // Distinct texts used by the view's rows, each vectorized once.
   std::vector<int32_t> slot(column->categories.size(), -1);
@@ -148,18 +159,19 @@ core::Result<data::Dataset> TfidfModel::Transform(const data::DatasetView& view,
     std::vector<float> values;
   };
   std::vector<Block> blocks(core::NumBlocks(docs.size(), kDocBlock));
-  core::ParallelForBlocks(
-      ctx.pool(), 0, docs.size(), kDocBlock, [&](size_t begin, size_t end, size_t b) {
-        Block& out = blocks[b];
-        TokenScratch scratch;
-        std::vector<uint32_t> ids;
-        std::vector<double> row;
-        for (size_t d = begin; d < end; ++d) {
-          VectorizeDocument(column->categories[docs[d]], tokenizer_, vocabulary_, settings_, idf_,
-                            scratch, ids, row, out.indices, out.values);
-          out.ends.push_back(out.indices.size());
-        }
-      });
+  core::ParallelForBlocks(ctx.pool(), 0, docs.size(), kDocBlock,
+                          [&](size_t begin, size_t end, size_t b) {
+                            Block& out = blocks[b];
+                            TokenScratch scratch;
+                            std::vector<uint32_t> ids;
+                            std::vector<double> row;
+                            for (size_t d = begin; d < end; ++d) {
+                              ids.clear();
+                              term_ids(docs[d], scratch, ids);
+                              AppendRow(ids, settings_, idf_, row, out.indices, out.values);
+                              out.ends.push_back(out.indices.size());
+                            }
+                          });
   KILN_RETURN_IF_ERROR(ctx.CheckCancelled("tfidf transform"));
   std::vector<uint64_t> indptr(n + 1, 0);
   auto doc_range = [&](size_t d) {
@@ -176,8 +188,9 @@ core::Result<data::Dataset> TfidfModel::Transform(const data::DatasetView& view,
     }
     indptr[i + 1] = indptr[i] + len;
   }
-  std::vector<uint32_t> indices(indptr[n]);
-  std::vector<float> values(indptr[n]);
+  // Every entry is written below: allocated without zeroing (tens of MB for a large corpus).
+  auto indices = std::make_unique_for_overwrite<uint32_t[]>(indptr[n]);
+  auto values = std::make_unique_for_overwrite<float[]>(indptr[n]);
   core::ParallelForBlocks(ctx.pool(), 0, n, 8192, [&](size_t begin, size_t end, size_t) {
     for (size_t i = begin; i < end; ++i) {
       const int32_t code = column->codes[view.row(i)];
@@ -186,17 +199,19 @@ core::Result<data::Dataset> TfidfModel::Transform(const data::DatasetView& view,
       const Block& b = blocks[d / kDocBlock];
       const auto [lo, hi] = doc_range(d);
       std::copy(b.indices.begin() + static_cast<std::ptrdiff_t>(lo),
-                b.indices.begin() + static_cast<std::ptrdiff_t>(hi),
-                indices.begin() + static_cast<std::ptrdiff_t>(indptr[i]));
+                b.indices.begin() + static_cast<std::ptrdiff_t>(hi), indices.get() + indptr[i]);
       std::copy(b.values.begin() + static_cast<std::ptrdiff_t>(lo),
-                b.values.begin() + static_cast<std::ptrdiff_t>(hi),
-                values.begin() + static_cast<std::ptrdiff_t>(indptr[i]));
+                b.values.begin() + static_cast<std::ptrdiff_t>(hi), values.get() + indptr[i]);
     }
   });
   data::CsrMatrix m;
+  const size_t nnz = indptr[n];
   m.indptr = core::Array<uint64_t>(std::move(indptr));
-  m.indices = core::Array<uint32_t>(std::move(indices));
-  m.values = core::Array<float>(std::move(values));
+  const uint32_t* index_data = indices.get();
+  m.indices =
+      core::Array<uint32_t>(index_data, nnz, std::shared_ptr<const void>(std::move(indices)));
+  const float* value_data = values.get();
+  m.values = core::Array<float>(value_data, nnz, std::shared_ptr<const void>(std::move(values)));
   m.num_cols = static_cast<uint32_t>(vocabulary_.size());
   return ml::WithLabelAndWeights(data::Dataset::Sparse(std::move(m)), view);
 }

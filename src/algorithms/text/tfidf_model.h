@@ -6,6 +6,7 @@
 // Transform is const and thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,15 @@ class TfidfModel final : public ml::Model, public ml::Transformer {
 
   core::Result<data::Dataset> Transform(const data::DatasetView& view,
                                         core::Context& ctx) const override;
+  // Transform with each distinct text's terms already found: term_ids(code, scratch, ids)
+  // appends to `ids` the column index of every vocabulary term of text `code` of the column
+  // (any order, repeats counted; `scratch` is the calling thread's). Called concurrently for
+  // different codes. tfidf's fit-and-transform uses it to avoid tokenizing twice.
+  using TermIdsFn =
+      std::function<void(uint32_t code, TokenScratch& scratch, std::vector<uint32_t>& ids)>;
+  core::Result<data::Dataset> TransformWithTermIds(const data::DatasetView& view,
+                                                   const TermIdsFn& term_ids,
+                                                   core::Context& ctx) const;
   bool sparse_output() const override { return true; }
   std::vector<std::string> OutputNames() const override { return vocabulary_.terms(); }
 

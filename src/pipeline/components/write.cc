@@ -29,10 +29,10 @@ class Write final : public Component {
       KILN_RETURN_IF_ERROR(
           core::CreateDirectories(std::filesystem::path(path).parent_path().string()));
     if (ds.is_sparse()) {
-      KILN_RETURN_IF_ERROR(data::WriteLibSvm(ds, path));
+      KILN_RETURN_IF_ERROR(data::WriteLibSvm(ds, path, step.ctx().pool()));
     } else {
       const bool tsv = path.ends_with(".tsv");
-      KILN_RETURN_IF_ERROR(data::WriteCsv(ds, path, tsv ? '\t' : ','));
+      KILN_RETURN_IF_ERROR(data::WriteCsv(ds, path, step.ctx().pool(), tsv ? '\t' : ','));
     }
     KILN_ASSIGN_OR_RETURN(std::string digest, FileDigest(path));
     step.Note(fmt::format("{} rows to {}", ds.num_rows(), path));
