@@ -32,6 +32,8 @@ struct TrainOptions {
   std::vector<std::string> params;  // "key=value"
   std::string output;
   std::string register_name;  // "" = the output file's stem
+  std::string dist;           // "" (one process), "allreduce" or "mpi" (train_dist.h)
+  int workers = 0;            // --dist allreduce: ranks (threads of this process); 0 = not given
   TrackOptions track;
   RunOptions run;
 };
