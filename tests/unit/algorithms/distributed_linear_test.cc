@@ -85,8 +85,10 @@ data::Dataset Shard(const data::Dataset& ds, int r, int ranks) {
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 // Runs Fit on every rank (one thread each) over an in-process cluster; returns each rank's result.
+// `cancel_rank` (if >= 0) starts with its cancellation token set.
 std::vector<core::Result<std::unique_ptr<ml::Model>>> FitRanks(
-    const std::string& algo, const std::vector<data::Dataset>& shards, const Params& params) {
+    const std::string& algo, const std::vector<data::Dataset>& shards, const Params& params,
+    int cancel_rank = -1) {
   const int n = static_cast<int>(shards.size());
   dist::InProcCluster cluster(n);
   const ml::AlgorithmRegistry registry = testing::MakeRegistry();
@@ -105,7 +107,9 @@ std::vector<core::Result<std::unique_ptr<ml::Model>>> FitRanks(
         KILN_ASSIGN_OR_RETURN(const ml::AlgorithmEntry* entry, registry.Get(algo));
         KILN_ASSIGN_OR_RETURN(core::ParamMap map, entry->params.Resolve(params));
         KILN_ASSIGN_OR_RETURN(auto est, entry->factory.create(map));
-        core::Context ctx(core::ContextOptions{1, 7});
+        core::CancellationToken cancel;
+        if (r == cancel_rank) cancel.Cancel();
+        core::Context ctx(core::ContextOptions{1, 7}, nullptr, nullptr, &cancel);
         ml::TrainInput input{data::DatasetView(shards[static_cast<size_t>(r)]), std::nullopt,
                              &collective};
         return est->Fit(input, ctx);
@@ -250,6 +254,17 @@ TEST(DistributedLinearTest, SolversThatDoNotRunDataParallelAreRefused) {
   for (const auto& result : FitRanks("linear_regression", reg_shards, {{"l1", "0.1"}})) {
     ASSERT_FALSE(result.ok());
     EXPECT_THAT(result.status().ToString(), HasSubstr("solver = auto chose cd"));
+  }
+}
+
+TEST(DistributedLinearTest, CancellingOneRankStopsEveryRankAtTheSameIteration) {
+  const data::Dataset all = Mixed(200, 2, 21);
+  std::vector<data::Dataset> shards{Shard(all, 0, 3), Shard(all, 1, 3), Shard(all, 2, 3)};
+  auto results = FitRanks("logistic_regression", shards, {}, /*cancel_rank=*/1);
+  for (size_t r = 0; r < results.size(); ++r) {
+    ASSERT_FALSE(results[r].ok()) << "rank " << r;
+    EXPECT_EQ(results[r].status().code(), core::StatusCode::kCancelled) << "rank " << r;
+    EXPECT_THAT(results[r].status().ToString(), HasSubstr("logistic_regression was cancelled"));
   }
 }
 
