@@ -44,8 +44,8 @@ which is then kept out of the features (and 'kiln evaluate' compares the cluster
 Data-parallel training (--dist, algorithms with capability 'distributed'): --dist allreduce
 --workers N runs N ranks as threads; under mpirun each process is one rank, as in
 'mpirun -np 4 kiln train --algo logistic_regression --data part-{rank}.csv --dist mpi -o m.kiln'.
-Each rank trains on its share of the rows (or its own {rank} file); the model equals the
-single-process one within floating-point rounding. See docs/distributed.md.
+Each rank trains on its share of the rows (or its own {rank} file); the model matches the
+single-process one up to rounding and the solver's tolerance. See docs/distributed.md.
 
 Parameters (-p key=value) depend on the algorithm: see 'kiln algorithms NAME'.)";
 
