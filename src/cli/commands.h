@@ -34,6 +34,8 @@ struct TrainOptions {
   std::string transform_output;  // transform algorithms: also write the training rows' transform
   std::string transform_format;  // "" = from the model, as kiln transform's --output-format
   std::string register_name;     // "" = the output file's stem
+  std::string dist;              // "" (one process), "allreduce" or "mpi" (train_dist.h)
+  int workers = 0;               // --dist allreduce: ranks (threads of this process); 0 = not given
   TrackOptions track;
   RunOptions run;
 };

@@ -235,6 +235,9 @@ int Run(const std::vector<std::string>& args, const CliEnv& env) {
     Session session(env, c.global, command_line);
     core::Status status = Dispatch(c, session);
     out.flush();
+    if (!status.ok() && session.secondary_rank()) {
+      return core::SurfaceFor(status.code()).exit_code;  // rank 0 reports it
+    }
     if (!status.ok()) return ReportError(status, err);
     return core::kExitOk;
   } catch (const std::bad_alloc&) {

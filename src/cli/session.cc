@@ -53,6 +53,13 @@ core::Result<const pipeline::ComponentRegistry*> Session::Components() {
   return components_.get();
 }
 
+void Session::BecomeSecondaryRank() {
+  secondary_rank_ = true;
+  owned_logger_ = core::Logger::Null();
+  logger_ = owned_logger_.get();
+  progress_ = std::make_unique<core::NullProgressReporter>();
+}
+
 std::unique_ptr<core::Context> Session::MakeContext(const RunOptions& run) {
   core::ContextOptions options;
   options.threads = run.threads;

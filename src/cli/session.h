@@ -41,7 +41,7 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  std::ostream& out() { return *env_.out; }
+  std::ostream& out() { return secondary_rank_ ? discard_ : *env_.out; }
   // Notes beside the output (such as the next page of a --json listing).
   std::ostream& err() { return *env_.err; }
   core::Logger& logger() { return *logger_; }
@@ -83,6 +83,11 @@ class Session {
   core::Result<track::ArtifactStore*> Artifacts();
   // The command line as typed ("kiln train --algo ...").
   const std::string& command_line() const { return command_line_; }
+  // Makes this session a secondary rank of a distributed job (kiln train --dist mpi, rank > 0):
+  // its output and log are discarded and its errors are left to rank 0 to report (the command
+  // still fails with the error's exit code).
+  void BecomeSecondaryRank();
+  bool secondary_rank() const { return secondary_rank_; }
   // Reads a data file through the env's reader, logging what was read (at debug level).
   core::Result<data::Dataset> ReadData(const std::string& path, const data::ReadOptions& options,
                                        core::Context& ctx);
@@ -101,6 +106,8 @@ class Session {
   bool create_store_ = false;
   std::optional<int64_t> project_id_;
   std::unique_ptr<track::ArtifactStore> artifacts_;
+  bool secondary_rank_ = false;
+  std::ostream discard_{nullptr};  // no buffer: writes are dropped
 };
 
 // `path` made absolute and normalised (unchanged if that fails): how datasets are named.

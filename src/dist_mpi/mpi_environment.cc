@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <cstdlib>
+
 #include "mpi_status.h"
 
 namespace kiln::dist {
@@ -30,6 +32,17 @@ core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Create(int& argc, 
   return std::unique_ptr<MpiEnvironment>(new MpiEnvironment(rank, size));  // private constructor
 }
 
+core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Create() {
+  int argc = 0;
+  char** argv = nullptr;
+  return Create(argc, argv);
+}
+
 MpiEnvironment::~MpiEnvironment() { MPI_Finalize(); }
+
+void MpiEnvironment::AbortJob(int exit_code) {
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::abort();  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
 
 }  // namespace kiln::dist

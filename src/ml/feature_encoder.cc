@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "kiln/core/strings.h"
 #include "kiln/data/feature_hashing.h"
+#include "kiln/dist/agreement.h"
 
 namespace kiln::ml {
 namespace {
@@ -56,15 +58,71 @@ size_t FeatureEncoder::ColumnPlan::width() const {
   return 0;
 }
 
+namespace {
+
+std::string_view TypeName(ColumnType type) {
+  return type == ColumnType::kNumeric ? "numeric" : "categorical";
+}
+
+// What every rank's data must agree on before the encoders can be merged: dense or sparse, and
+// the feature columns with their types, in order.
+std::vector<std::string> Signature(const data::Dataset& ds) {
+  std::vector<std::string> sig;
+  if (ds.is_sparse()) {
+    sig.push_back(fmt::format("sparse (LibSVM, index base {})", ds.schema().index_base));
+    return sig;
+  }
+  sig.push_back("dense");
+  for (const Column& col : ds.columns())
+    sig.push_back(fmt::format("{} ({})", col.name, TypeName(col.type)));
+  return sig;
+}
+
+core::Status CheckSameSignature(dist::Collective& collective, const data::DatasetView& view) {
+  KILN_ASSIGN_OR_RETURN(auto all, dist::AllGatherStrings(collective, Signature(view.dataset())));
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] == all[0]) continue;
+    const auto& a = all[0];
+    const auto& b = all[r];
+    size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    auto at = [](const std::vector<std::string>& v, size_t j) {
+      return j < v.size() ? v[j] : std::string("missing");
+    };
+    if (i == 0) {
+      return core::InvalidArgument(
+          "the ranks' data disagree: rank 0 has {} data where rank {} has {} data; every rank's "
+          "shard must be in the same form",
+          at(a, 0), r, at(b, 0));
+    }
+    return core::InvalidArgument(
+        "the ranks' data disagree: feature column {} is {} on rank 0 but {} on rank {}; every "
+        "rank's shard must have the same columns with the same types, in the same order (rank "
+        "0 has {} feature columns, rank {} has {})",
+        i, at(a, i), at(b, i), r, a.size() - 1, r, b.size() - 1);
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
 core::Result<FeatureEncoder> FeatureEncoder::Fit(const data::DatasetView& view,
-                                                 const FeatureEncoderOptions& options) {
+                                                 const FeatureEncoderOptions& options,
+                                                 dist::Collective* collective) {
   FeatureEncoder enc;
   enc.options_ = options;
   const data::Dataset& ds = view.dataset();
+  if (collective != nullptr) KILN_RETURN_IF_ERROR(CheckSameSignature(*collective, view));
   if (ds.is_sparse()) {
     enc.sparse_ = true;
     enc.index_base_ = ds.schema().index_base;
     enc.num_features_ = ds.csr().num_cols;
+    if (collective != nullptr) {
+      int64_t cols = static_cast<int64_t>(enc.num_features_);
+      KILN_RETURN_IF_ERROR(
+          collective->AllReduce(std::span<int64_t>(&cols, 1), dist::ReduceOp::kMax));
+      enc.num_features_ = static_cast<size_t>(cols);
+    }
     if (enc.num_features_ == 0) {
       return core::DataError("{}: the sparse data has no features (every row is empty)",
                              Where(view));
@@ -75,44 +133,94 @@ core::Result<FeatureEncoder> FeatureEncoder::Fit(const data::DatasetView& view,
     return core::DataError("{}: the data has no feature columns (only a label?)", Where(view));
   }
   const size_t n = view.size();
-  size_t offset = 0;
-  for (const Column& col : ds.columns()) {
-    ColumnPlan plan;
-    plan.name = col.name;
-    plan.offset = offset;
+  const size_t m = ds.columns().size();
+  // Numeric columns: sums and counts of the present values, then (around the mean of every
+  // rank's rows) sums of squared deviations — the same two passes as one process, summed over
+  // ranks. Categorical columns: the categories used, merged over ranks.
+  std::vector<double> sum(m, 0.0), ss(m, 0.0);
+  std::vector<int64_t> count(m + 1, 0);  // [m] = rows
+  count[m] = static_cast<int64_t>(n);
+  std::vector<std::vector<std::string>> used_cats(m);
+  for (size_t j = 0; j < m; ++j) {
+    const Column& col = ds.columns()[j];
     if (col.type == ColumnType::kNumeric) {
-      plan.kind = Kind::kNumeric;
-      double sum = 0;
-      size_t count = 0;
       for (size_t i = 0; i < n; ++i) {
         const float v = col.values[view.row(i)];
         if (std::isnan(v)) continue;
-        sum += v;
-        ++count;
+        sum[j] += v;
+        ++count[j];
       }
-      plan.indicator = count < n;
-      plan.mean = count > 0 ? sum / static_cast<double>(count) : 0.0;
-      double ss = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const float v = col.values[view.row(i)];
-        if (!std::isnan(v)) ss += (v - plan.mean) * (v - plan.mean);
-      }
-      const double sd = count > 0 ? std::sqrt(ss / static_cast<double>(count)) : 0.0;
-      // As sklearn's StandardScaler: a (near) constant column keeps scale 1.
-      plan.scale = options.standardize && sd > 10 * std::numeric_limits<double>::epsilon() *
-                                                   std::max(1.0, std::abs(plan.mean))
-                       ? sd
-                       : 1.0;
     } else {
       std::vector<char> used(col.categories.size(), 0);
       for (size_t i = 0; i < n; ++i) {
         const int32_t c = col.codes[view.row(i)];
         if (c >= 0) used[static_cast<size_t>(c)] = 1;
       }
-      std::vector<std::string> cats;
       for (size_t c = 0; c < used.size(); ++c) {
-        if (used[c]) cats.push_back(col.categories[c]);
+        if (used[c]) used_cats[j].push_back(col.categories[c]);
       }
+    }
+  }
+  if (collective != nullptr) {
+    KILN_RETURN_IF_ERROR(collective->AllReduce(std::span<double>(sum), dist::ReduceOp::kSum));
+    KILN_RETURN_IF_ERROR(collective->AllReduce(std::span<int64_t>(count), dist::ReduceOp::kSum));
+    // One exchange for every categorical column: per column its count, then its categories.
+    std::vector<std::string> flat;
+    for (size_t j = 0; j < m; ++j) {
+      if (ds.columns()[j].type == ColumnType::kNumeric) continue;
+      flat.push_back(std::to_string(used_cats[j].size()));
+      flat.insert(flat.end(), used_cats[j].begin(), used_cats[j].end());
+    }
+    KILN_ASSIGN_OR_RETURN(auto all, dist::AllGatherStrings(*collective, flat));
+    std::vector<std::set<std::string>> merged(m);
+    for (const auto& rank_flat : all) {
+      size_t at = 0;
+      for (size_t j = 0; j < m; ++j) {
+        if (ds.columns()[j].type == ColumnType::kNumeric) continue;
+        const size_t k = at < rank_flat.size() ? std::stoul(rank_flat[at]) : 0;
+        if (at + 1 + k > rank_flat.size()) {
+          return core::Internal("FeatureEncoder::Fit: a rank sent malformed categories");
+        }
+        merged[j].insert(rank_flat.begin() + static_cast<long>(at + 1),
+                         rank_flat.begin() + static_cast<long>(at + 1 + k));
+        at += 1 + k;
+      }
+    }
+    for (size_t j = 0; j < m; ++j) used_cats[j].assign(merged[j].begin(), merged[j].end());
+  }
+  const size_t total_rows = static_cast<size_t>(count[m]);
+  std::vector<double> mean(m, 0.0);
+  for (size_t j = 0; j < m; ++j) {
+    const Column& col = ds.columns()[j];
+    if (col.type != ColumnType::kNumeric) continue;
+    mean[j] = count[j] > 0 ? sum[j] / static_cast<double>(count[j]) : 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      const float v = col.values[view.row(i)];
+      if (!std::isnan(v)) ss[j] += (v - mean[j]) * (v - mean[j]);
+    }
+  }
+  if (collective != nullptr) {
+    KILN_RETURN_IF_ERROR(collective->AllReduce(std::span<double>(ss), dist::ReduceOp::kSum));
+  }
+  size_t offset = 0;
+  for (size_t j = 0; j < m; ++j) {
+    const Column& col = ds.columns()[j];
+    ColumnPlan plan;
+    plan.name = col.name;
+    plan.offset = offset;
+    if (col.type == ColumnType::kNumeric) {
+      plan.kind = Kind::kNumeric;
+      const size_t present = static_cast<size_t>(count[j]);
+      plan.indicator = present < total_rows;
+      plan.mean = mean[j];
+      const double sd = present > 0 ? std::sqrt(ss[j] / static_cast<double>(present)) : 0.0;
+      // As sklearn's StandardScaler: a (near) constant column keeps scale 1.
+      plan.scale = options.standardize && sd > 10 * std::numeric_limits<double>::epsilon() *
+                                                   std::max(1.0, std::abs(plan.mean))
+                       ? sd
+                       : 1.0;
+    } else {
+      std::vector<std::string> cats = std::move(used_cats[j]);
       std::sort(cats.begin(), cats.end());
       if (static_cast<int64_t>(cats.size()) <= options.max_onehot) {
         plan.kind = Kind::kOneHot;

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "kiln/core/strings.h"
+#include "kiln/dist/agreement.h"
 
 namespace kiln::ml {
 namespace {
@@ -21,6 +25,14 @@ core::Status NoLabel(const data::DatasetView& view) {
                                src.path.empty() ? "dataset" : src.path);
 }
 
+core::Status TooManyNumbers(const data::DatasetView& view, size_t max_numeric) {
+  return core::DataError(
+      "{}: label '{}' has more than {} distinct numbers, so it looks like a numeric target, "
+      "not classes; use a regression algorithm such as linear_regression (or write the "
+      "classes as text if they really are classes)",
+      view.dataset().source().path, view.dataset().label()->name, max_numeric);
+}
+
 core::Status MissingLabel(const data::DatasetView& view, size_t i) {
   const auto& ds = view.dataset();
   return core::DataError(
@@ -28,18 +40,19 @@ core::Status MissingLabel(const data::DatasetView& view, size_t i) {
       ds.Where(view.row(i)), ds.label()->name);
 }
 
-}  // namespace
+// The classes of this view's labels (numeric ones as exact decimal text, so ranks can exchange
+// them), without the checks that need every rank's classes.
+struct LocalClasses {
+  bool numeric = false;
+  std::map<double, size_t> numbers;  // numeric: value -> first row
+  std::vector<std::string> texts;    // text: the used categories
+};
 
-core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max_classes) {
+core::Result<LocalClasses> CollectClasses(const data::DatasetView& view, size_t max_numeric) {
   const Column* label = view.dataset().label();
-  if (label == nullptr) return NoLabel(view);
-  LabelInfo info;
-  info.name = label->name;
+  LocalClasses out;
   if (label->type == ColumnType::kNumeric) {
-    // Numbers with many distinct values are almost always a regression target given to a
-    // classifier by mistake; text labels may have more classes.
-    const size_t max_numeric = std::min<size_t>(max_classes, kMaxNumericClasses);
-    std::map<double, size_t> seen;
+    out.numeric = true;
     for (size_t i = 0; i < view.size(); ++i) {
       const float v = label->values[view.row(i)];
       if (std::isnan(v)) return MissingLabel(view, i);
@@ -49,16 +62,10 @@ core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max
             "for a numeric target use a regression algorithm such as linear_regression",
             view.dataset().Where(view.row(i)), label->name, core::FormatDouble(v));
       }
-      if (seen.emplace(v, i).second && seen.size() > max_numeric) {
-        return core::DataError(
-            "{}: label '{}' has more than {} distinct numbers, so it looks like a numeric target, "
-            "not classes; use a regression algorithm such as linear_regression (or write the "
-            "classes as text if they really are classes)",
-            view.dataset().source().path, label->name, max_numeric);
+      if (out.numbers.emplace(v, i).second && out.numbers.size() > max_numeric) {
+        return TooManyNumbers(view, max_numeric);
       }
     }
-    for (const auto& [v, _] : seen) info.classes.push_back(core::FormatDouble(v));
-    info.numeric_classes = true;
   } else {
     std::vector<char> used(label->categories.size(), 0);
     for (size_t i = 0; i < view.size(); ++i) {
@@ -67,8 +74,71 @@ core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max
       used[static_cast<size_t>(c)] = 1;
     }
     for (size_t c = 0; c < used.size(); ++c) {
-      if (used[c]) info.classes.push_back(label->categories[c]);
+      if (used[c]) out.texts.push_back(label->categories[c]);
     }
+  }
+  return out;
+}
+
+// Merges every rank's classes into this rank's `local` (the union, as one process would see).
+core::Status MergeClasses(dist::Collective& collective, const data::DatasetView& view,
+                          size_t max_numeric, LocalClasses& local) {
+  std::vector<std::string> mine{local.numeric ? "numeric" : "text"};
+  if (local.numeric) {
+    for (const auto& [v, _] : local.numbers) mine.push_back(fmt::format("{}", v));
+  } else {
+    mine.insert(mine.end(), local.texts.begin(), local.texts.end());
+  }
+  KILN_ASSIGN_OR_RETURN(auto all, dist::AllGatherStrings(collective, mine));
+  std::set<std::string> texts;
+  for (size_t r = 0; r < all.size(); ++r) {
+    if (all[r].empty() || all[r][0] != all[0][0]) {
+      return core::DataError(
+          "label '{}' is {} on rank 0 but {} on rank {}; every rank's data must have the same "
+          "column types (name the label's type with --categorical if it is text)",
+          view.dataset().label()->name, all[0][0], all[r].empty() ? "missing" : all[r][0], r);
+    }
+    for (size_t i = 1; i < all[r].size(); ++i) {
+      if (!local.numeric) {
+        texts.insert(all[r][i]);
+        continue;
+      }
+      const auto v = core::ParseDouble(all[r][i]);
+      if (!v) return core::Internal("rank {} sent the class '{}', not a number", r, all[r][i]);
+      if (local.numbers.emplace(*v, 0).second && local.numbers.size() > max_numeric) {
+        return TooManyNumbers(view, max_numeric);
+      }
+    }
+  }
+  if (!local.numeric) local.texts.assign(texts.begin(), texts.end());
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max_classes,
+                                       dist::Collective* collective) {
+  const Column* label = view.dataset().label();
+  if (label == nullptr) return NoLabel(view);
+  LabelInfo info;
+  info.name = label->name;
+  // Numbers with many distinct values are almost always a regression target given to a
+  // classifier by mistake; text labels may have more classes.
+  const size_t max_numeric = std::min<size_t>(max_classes, kMaxNumericClasses);
+  auto collected = CollectClasses(view, max_numeric);
+  if (collective != nullptr) {
+    KILN_RETURN_IF_ERROR(dist::AgreeOnStatus(*collective, collected.status()));
+  }
+  if (!collected.ok()) return collected.status();
+  LocalClasses classes = std::move(collected).value();
+  if (collective != nullptr) {
+    KILN_RETURN_IF_ERROR(MergeClasses(*collective, view, max_numeric, classes));
+  }
+  if (classes.numeric) {
+    for (const auto& [v, _] : classes.numbers) info.classes.push_back(core::FormatDouble(v));
+    info.numeric_classes = true;
+  } else {
+    info.classes = std::move(classes.texts);
     if (info.classes.size() > max_classes) {
       return core::DataError(
           "{}: label '{}' has {} distinct values (limit {}); is it an id column?",

@@ -22,6 +22,8 @@ namespace kiln::dist {
 class MpiEnvironment {
  public:
   static core::Result<std::unique_ptr<MpiEnvironment>> Create(int& argc, char**& argv);
+  // The same without the command line (MPI_Init_thread with null arguments).
+  static core::Result<std::unique_ptr<MpiEnvironment>> Create();
   ~MpiEnvironment();
   MpiEnvironment(const MpiEnvironment&) = delete;
   MpiEnvironment& operator=(const MpiEnvironment&) = delete;
@@ -29,6 +31,10 @@ class MpiEnvironment {
   // This process's rank in MPI_COMM_WORLD and the number of processes there.
   int world_rank() const { return world_rank_; }
   int world_size() const { return world_size_; }
+
+  // Ends every process of the job with `exit_code` (MPI_Abort): for a failure the peers cannot
+  // learn about otherwise (a broken transport), so none of them waits for this rank.
+  [[noreturn]] void AbortJob(int exit_code);
 
  private:
   MpiEnvironment(int world_rank, int world_size)

@@ -41,6 +41,8 @@ inline constexpr const char* kClassWeights = "class_weights";
 inline constexpr const char* kOnline = "online";
 inline constexpr const char* kMultithreaded = "multithreaded";
 inline constexpr const char* kWarmStart = "warm_start";
+// Trains data-parallel over TrainInput::collective (kiln train --dist allreduce|mpi).
+inline constexpr const char* kDistributed = "distributed";
 }  // namespace capability
 
 }  // namespace kiln::ml

@@ -8,6 +8,7 @@
 #include "kiln/core/context.h"
 #include "kiln/core/result.h"
 #include "kiln/data/dataset_view.h"
+#include "kiln/dist/collective.h"
 #include "kiln/ml/model.h"
 
 namespace kiln::ml {
@@ -15,6 +16,12 @@ namespace kiln::ml {
 struct TrainInput {
   data::DatasetView train;
   std::optional<data::DatasetView> valid;  // for early stopping / validation metrics
+  // Data-parallel training: this rank's collective, `train` holding only this rank's rows.
+  // Every rank calls Fit together with the same params; each returns the model that Fit on all
+  // ranks' rows in one process would give (within floating-point rounding), and every rank
+  // returns the same error if one fails. Borrowed; nullptr = one process. Only algorithms with
+  // capability::kDistributed read it: callers must refuse others when size() > 1.
+  dist::Collective* collective = nullptr;
 };
 
 // A transform model with its own training rows transformed (FitTransform).

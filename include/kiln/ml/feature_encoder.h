@@ -33,6 +33,7 @@
 #include "kiln/core/result.h"
 #include "kiln/core/thread_pool.h"
 #include "kiln/data/dataset_view.h"
+#include "kiln/dist/collective.h"
 #include "kiln/ml/design_matrix.h"
 
 namespace kiln::ml {
@@ -63,9 +64,14 @@ class FeatureEncoder {
   FeatureEncoder() = default;
 
   // Learns the encoding from the view's rows. Errors: no feature columns, a sparse dataset with
-  // no columns.
+  // no columns. With a collective, every rank calls Fit with its own rows and all get the
+  // encoder of all ranks' rows: the same categories (merged, sorted as one process sorts them),
+  // means and scales (sums over ranks; equal to one process's within rounding). Every rank's
+  // data must have the same feature columns and types, else every rank gets an error naming the
+  // ranks and the first column that differs.
   static core::Result<FeatureEncoder> Fit(const data::DatasetView& view,
-                                          const FeatureEncoderOptions& options);
+                                          const FeatureEncoderOptions& options,
+                                          dist::Collective* collective = nullptr);
 
   // Encodes the view's rows. Dense columns are looked up by name; errors name a missing column,
   // a numeric column whose new values are text, or sparse/dense data the encoder was not fitted

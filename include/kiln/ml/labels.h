@@ -11,14 +11,17 @@
 
 #include "kiln/core/result.h"
 #include "kiln/data/dataset_view.h"
+#include "kiln/dist/collective.h"
 #include "kiln/ml/task.h"
 
 namespace kiln::ml {
 
 // The classes present in the view's labels. Errors: no label column, a missing value, a
 // non-integer number or more than 100 distinct numbers (both point the user at a regression
-// algorithm), fewer than 2 classes, or more than `max_classes`.
-core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max_classes = 1000);
+// algorithm), fewer than 2 classes, or more than `max_classes`. With a collective, every rank
+// calls it with its own rows and gets the classes of all ranks' rows (and the same error).
+core::Result<LabelInfo> FitClassLabels(const data::DatasetView& view, size_t max_classes = 1000,
+                                       dist::Collective* collective = nullptr);
 
 // A numeric target; errors on a categorical (text) label or a missing value.
 core::Result<LabelInfo> FitRegressionLabel(const data::DatasetView& view);

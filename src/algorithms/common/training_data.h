@@ -44,6 +44,9 @@ struct PrepareOptions {
 
 // Labels, encoding and weights for `algorithm` (params are recorded in info). Errors on no rows,
 // missing labels, bad weights, a class_weight naming an unknown class, ...
+// With input.collective (every rank calls it with its own rows): labels, encoder, class weights
+// and W are those of all ranks' rows, the per-row vectors cover this rank's rows, and an error on
+// any rank (a shard without rows, a bad weight) is returned by every rank, naming the rank.
 core::Result<TrainingData> PrepareTrainingData(const std::string& algorithm,
                                                const core::ParamMap& params,
                                                const PrepareOptions& options,
@@ -53,6 +56,10 @@ core::Result<TrainingData> PrepareTrainingData(const std::string& algorithm,
 core::Result<std::vector<double>> ParseClassWeights(const std::string& text,
                                                     const std::vector<std::string>& classes,
                                                     const std::vector<int32_t>& y);
+// The same from the number of rows of each class.
+core::Result<std::vector<double>> ParseClassWeights(const std::string& text,
+                                                    const std::vector<std::string>& classes,
+                                                    const std::vector<double>& class_counts);
 
 // Declares max_onehot and hash_buckets (how categorical columns are encoded), and reads them with
 // `standardize` into encoder options.

@@ -149,6 +149,11 @@ struct LineSearch {
   }
 };
 
+core::Status CheckCancelled(const QuasiNewtonOptions& options, const core::Context& ctx) {
+  return options.cancel != nullptr ? options.cancel->Check(options.label)
+                                   : ctx.CheckCancelled(options.label);
+}
+
 }  // namespace
 
 core::Result<SolverReport> MinimizeLbfgs(const ValueGradientFn& f, std::vector<double>* x,
@@ -172,7 +177,7 @@ core::Result<SolverReport> MinimizeLbfgs(const ValueGradientFn& f, std::vector<d
       break;
     }
     if (iter >= options.max_iter) break;
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled(options.label));
+    KILN_RETURN_IF_ERROR(CheckCancelled(options, ctx));
     history.Direction(g, &d);
     double gd = Dot(g, d);
     if (!(gd < 0)) {  // not a descent direction: restart from steepest descent
@@ -269,7 +274,7 @@ core::Result<SolverReport> MinimizeOwlqn(const ValueGradientFn& f, double l1,
       break;
     }
     if (iter >= options.max_iter) break;
-    KILN_RETURN_IF_ERROR(ctx.CheckCancelled(options.label));
+    KILN_RETURN_IF_ERROR(CheckCancelled(options, ctx));
     history.Direction(pg, &d);
     for (size_t i = 0; i < n; ++i) {
       if (d[i] * pg[i] >= 0) d[i] = 0;  // keep only components that descend

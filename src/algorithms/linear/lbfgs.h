@@ -29,6 +29,9 @@ struct QuasiNewtonOptions {
   double ftol = 1e-13;               // on relative objective decrease per iteration
   int memory = 10;                   // correction pairs kept
   std::string label = "optimising";  // progress label
+  // Polled between iterations instead of ctx's token when set (data-parallel runs poll the
+  // cancellation every rank agreed on, so every rank stops after the same iteration).
+  const core::CancellationToken* cancel = nullptr;
 };
 
 struct SolverReport {

@@ -11,6 +11,8 @@
 // cd (coordinate descent, dense, any l1/l2), lbfgs (l1 = 0), sgd/adagrad/ftrl (online).
 // Iterative solvers work on the target centred and scaled to unit variance (the penalties are
 // rescaled so the solution is the same), which makes 'tol' independent of the target's units.
+// Data-parallel (TrainInput::collective, capability "distributed"): normal (sums of the Gram
+// matrix over ranks) and lbfgs / owlqn (sums of the gradient); cd and the online solvers refuse.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -21,6 +23,7 @@
 #include "kiln/ml/algorithm_registry.h"
 #include "linear_model.h"
 #include "online.h"
+#include "quasi_newton_fit.h"
 #include "register.h"
 
 namespace kiln::algorithms {
@@ -67,15 +70,18 @@ core::ParamSpec Spec() {
 constexpr size_t kOnlineThreshold = 5'000'000;
 constexpr size_t kNormalMaxFeatures = 1000;
 
-// Exact ridge / least squares through the (weighted, centred) normal equations.
-linear::SolverReport SolveNormal(const Problem& p, std::vector<double>* theta,
-                                 core::ThreadPool& pool) {
+// Exact ridge / least squares through the (weighted, centred) normal equations. Data-parallel:
+// the weighted means, then the Gram matrix and right-hand side are sums over the ranks' rows.
+core::Result<linear::SolverReport> SolveNormal(const Problem& p, std::vector<double>* theta,
+                                               dist::Collective* collective,
+                                               core::ThreadPool& pool) {
   const ml::DesignMatrix& x = *p.x;
   const size_t n = p.rows(), d = p.cols();
-  std::vector<double> mean(d, 0.0);
-  double ymean = 0;
+  std::vector<double> mean(d + 1, 0.0);  // [d] = the target's mean
   if (p.fit_intercept) {
+    double ymean = 0;
     for (size_t i = 0; i < n; ++i) ymean += p.c[i] * p.y[i];
+    mean[d] = ymean;
     core::ParallelForBlocks(pool, 0, d, 1, [&](size_t begin, size_t end, size_t) {
       for (size_t j = begin; j < end; ++j) {
         const float* col = x.column(j);
@@ -84,8 +90,13 @@ linear::SolverReport SolveNormal(const Problem& p, std::vector<double>* theta,
         mean[j] = s;
       }
     });
+    if (collective != nullptr) {
+      KILN_RETURN_IF_ERROR(collective->AllReduce(std::span<double>(mean), dist::ReduceOp::kSum));
+    }
   }
-  Eigen::MatrixXd gram(d, d);
+  const double ymean = mean[d];
+  Eigen::MatrixXd gram =
+      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(d));
   Eigen::VectorXd rhs(d);
   core::ParallelForBlocks(pool, 0, d, 1, [&](size_t begin, size_t end, size_t) {
     std::vector<double> cj(n);
@@ -105,6 +116,12 @@ linear::SolverReport SolveNormal(const Problem& p, std::vector<double>* theta,
       }
     }
   });
+  if (collective != nullptr) {
+    KILN_RETURN_IF_ERROR(
+        collective->AllReduce(std::span<double>(gram.data(), d * d), dist::ReduceOp::kSum));
+    KILN_RETURN_IF_ERROR(
+        collective->AllReduce(std::span<double>(rhs.data(), d), dist::ReduceOp::kSum));
+  }
   gram = gram.selfadjointView<Eigen::Lower>();
   gram.diagonal().array() += p.l2;
   Eigen::VectorXd w;
@@ -149,6 +166,14 @@ class LinearRegression final : public ml::Estimator {
           "auto), but solver = {}",
           kName, l1, solver);
     }
+    dist::Collective* collective = input.collective;
+    const bool distributed = linear::IsDistributed(collective);
+    if (distributed && solver != "auto" && solver != "normal" && solver != "lbfgs") {
+      return core::InvalidArgument(
+          "{}: solver = {} does not train data-parallel; with --dist use solver normal, lbfgs or "
+          "auto",
+          kName, solver);
+    }
     KILN_ASSIGN_OR_RETURN(linear::PreparedData data,
                           linear::Prepare(kName, params_, false, input, ctx));
     const double l2 = linear::EffectiveL2(params_, data.total_weight);
@@ -170,33 +195,51 @@ class LinearRegression final : public ml::Estimator {
     const size_t d = data.x.cols();
     std::string chosen = solver;
     if (solver == "auto") {
-      if (data.x.nnz() > kOnlineThreshold) {
+      // Every rank chooses from the non-zeros of all ranks' rows, so all choose alike.
+      KILN_ASSIGN_OR_RETURN(const size_t nnz, linear::GlobalNnz(data.x, collective));
+      if (nnz > kOnlineThreshold) {
         chosen = "ftrl";
       } else if (l1 > 0) {
         chosen = sparse ? "owlqn" : "cd";
       } else {
         chosen = !sparse && d <= kNormalMaxFeatures ? "normal" : "lbfgs";
       }
+      if (distributed && chosen != "normal" && chosen != "lbfgs" && chosen != "owlqn") {
+        return core::InvalidArgument(
+            "{}: solver = auto chose {} ({}), which does not train data-parallel; with --dist "
+            "use l1 = 0 (normal or lbfgs), or sparse data for l1 > 0",
+            kName, chosen,
+            chosen == "cd" ? "coordinate descent for l1 > 0 on dense data"
+                           : fmt::format("{} non-zero entries, over {}", nnz, kOnlineThreshold));
+      }
     }
     std::vector<double> theta;
     linear::SolverReport report;
     if (chosen == "normal") {
       p.y = std::move(data.targets);
-      report = SolveNormal(p, &theta, ctx.pool());
+      KILN_ASSIGN_OR_RETURN(report, SolveNormal(p, &theta, collective, ctx.pool()));
     } else {
       // Centre and scale the target; the l1 penalty scales with it, l2 does not.
       double mean = 0, var = 0;
       if (p.fit_intercept) {
         for (size_t i = 0; i < p.c.size(); ++i) mean += p.c[i] * data.targets[i];
+        if (collective != nullptr) {
+          KILN_RETURN_IF_ERROR(
+              collective->AllReduce(std::span<double>(&mean, 1), dist::ReduceOp::kSum));
+        }
       }
       for (size_t i = 0; i < p.c.size(); ++i)
         var += p.c[i] * (data.targets[i] - mean) * (data.targets[i] - mean);
+      if (collective != nullptr) {
+        KILN_RETURN_IF_ERROR(
+            collective->AllReduce(std::span<double>(&var, 1), dist::ReduceOp::kSum));
+      }
       const double scale = var > 0 ? std::sqrt(var) : 1.0;
       p.y.resize(data.targets.size());
       for (size_t i = 0; i < p.y.size(); ++i) p.y[i] = (data.targets[i] - mean) / scale;
       p.l1 = l1 / scale;
       theta.assign(p.dim(), 0.0);
-      KILN_ASSIGN_OR_RETURN(report, RunIterative(chosen, p, &theta, ctx));
+      KILN_ASSIGN_OR_RETURN(report, RunIterative(chosen, p, collective, &theta, ctx));
       for (double& v : theta) v *= scale;
       if (p.fit_intercept) theta[d] += mean;
       report.objective *= scale * scale;
@@ -212,6 +255,7 @@ class LinearRegression final : public ml::Estimator {
 
  private:
   core::Result<linear::SolverReport> RunIterative(const std::string& chosen, const Problem& p,
+                                                  dist::Collective* collective,
                                                   std::vector<double>* theta,
                                                   core::Context& ctx) const {
     const int max_iter = static_cast<int>(params_.GetInt("max_iter"));
@@ -224,18 +268,11 @@ class LinearRegression final : public ml::Estimator {
       return linear::MinimizeElasticNetCd(p, o, theta, ctx);
     }
     if (chosen == "lbfgs" || chosen == "owlqn") {
-      linear::SmoothObjective objective(p, ctx.pool());
       linear::QuasiNewtonOptions qn;
       qn.max_iter = max_iter;
       qn.tol = tol;
       qn.label = kName;
-      auto f = [&](std::span<const double> t, std::span<double> g) {
-        return objective.ValueGradient(t, g);
-      };
-      if (chosen == "lbfgs") return linear::MinimizeLbfgs(f, theta, qn, ctx);
-      std::vector<uint8_t> mask(p.dim(), 0);
-      std::fill(mask.begin(), mask.begin() + static_cast<long>(p.num_weights()), 1);
-      return linear::MinimizeOwlqn(f, p.l1, mask, theta, qn, ctx);
+      return linear::FitQuasiNewton(p, chosen == "owlqn", qn, collective, theta, ctx);
     }
     linear::OnlineOptions o;
     o.method = chosen == "ftrl"      ? linear::OnlineMethod::kFtrl
@@ -265,9 +302,9 @@ core::Status RegisterLinearRegression(ml::AlgorithmRegistry& registry) {
       "equations, coordinate descent, L-BFGS or online solvers. Standardizes numeric columns, "
       "imputes missing values and one-hot encodes categories automatically.";
   entry.params = Spec();
-  entry.capabilities = {ml::capability::kRegression, ml::capability::kDense,
-                        ml::capability::kSparse, ml::capability::kWeights,
-                        ml::capability::kMultithreaded};
+  entry.capabilities = {ml::capability::kRegression,    ml::capability::kDense,
+                        ml::capability::kSparse,        ml::capability::kWeights,
+                        ml::capability::kMultithreaded, ml::capability::kDistributed};
   entry.factory.tasks = {ml::Task::kRegression};
   entry.factory.create =
       [](const core::ParamMap& params) -> core::Result<std::unique_ptr<ml::Estimator>> {

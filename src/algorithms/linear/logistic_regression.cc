@@ -10,6 +10,8 @@
 //                                             ≡ l1 = r / (C · W), l2 = (1 − r) / (C · W)
 // Multiclass uses K weight vectors and the softmax, like sklearn's multinomial lbfgs; the
 // intercepts are reported centred (they are only defined up to a common shift).
+// Data-parallel (TrainInput::collective, capability "distributed"): lbfgs and owlqn only; every
+// rank sums its rows' loss and gradient (quasi_newton_fit.h).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "kiln/ml/algorithm_registry.h"
 #include "linear_model.h"
 #include "online.h"
+#include "quasi_newton_fit.h"
 #include "register.h"
 
 namespace kiln::algorithms {
@@ -81,6 +84,13 @@ class LogisticRegression final : public ml::Estimator {
           "auto), but solver = lbfgs",
           kName, l1);
     }
+    const bool distributed = linear::IsDistributed(input.collective);
+    if (distributed && solver != "auto" && solver != "lbfgs" && solver != "owlqn") {
+      return core::InvalidArgument(
+          "{}: solver = {} does not train data-parallel; with --dist use solver lbfgs, owlqn or "
+          "auto",
+          kName, solver);
+    }
     KILN_ASSIGN_OR_RETURN(linear::PreparedData data,
                           linear::Prepare(kName, params_, true, input, ctx));
     const double l2 = linear::EffectiveL2(params_, data.total_weight);
@@ -97,26 +107,25 @@ class LogisticRegression final : public ml::Estimator {
 
     std::string chosen = solver;
     if (solver == "auto") {
-      chosen = data.x.nnz() > kOnlineThreshold ? "ftrl" : (l1 > 0 ? "owlqn" : "lbfgs");
+      // Every rank chooses from the non-zeros of all ranks' rows, so all choose alike.
+      KILN_ASSIGN_OR_RETURN(const size_t nnz, linear::GlobalNnz(data.x, input.collective));
+      chosen = nnz > kOnlineThreshold ? "ftrl" : (l1 > 0 ? "owlqn" : "lbfgs");
+      if (distributed && chosen == "ftrl") {
+        return core::InvalidArgument(
+            "{}: solver = auto chose ftrl for {} non-zero entries (over {}), which does not "
+            "train data-parallel; with --dist pass -p solver=lbfgs (or owlqn with l1)",
+            kName, nnz, kOnlineThreshold);
+      }
     }
     std::vector<double> theta(p.dim(), 0.0);
     linear::SolverReport report;
     if (chosen == "lbfgs" || chosen == "owlqn") {
-      linear::SmoothObjective objective(p, ctx.pool());
       linear::QuasiNewtonOptions qn;
       qn.max_iter = static_cast<int>(params_.GetInt("max_iter"));
       qn.tol = params_.GetDouble("tol");
       qn.label = kName;
-      auto f = [&](std::span<const double> t, std::span<double> g) {
-        return objective.ValueGradient(t, g);
-      };
-      if (chosen == "lbfgs") {
-        KILN_ASSIGN_OR_RETURN(report, linear::MinimizeLbfgs(f, &theta, qn, ctx));
-      } else {
-        std::vector<uint8_t> mask(p.dim(), 0);
-        std::fill(mask.begin(), mask.begin() + static_cast<long>(p.num_weights()), 1);
-        KILN_ASSIGN_OR_RETURN(report, linear::MinimizeOwlqn(f, l1, mask, &theta, qn, ctx));
-      }
+      KILN_ASSIGN_OR_RETURN(
+          report, linear::FitQuasiNewton(p, chosen == "owlqn", qn, input.collective, &theta, ctx));
     } else {
       linear::OnlineOptions o;
       o.method = chosen == "ftrl"      ? linear::OnlineMethod::kFtrl
@@ -166,10 +175,10 @@ core::Status RegisterLogisticRegression(ml::AlgorithmRegistry& registry) {
       "penalties; L-BFGS, OWL-QN or online (FTRL, Adagrad, SGD) solvers. Standardizes numeric "
       "columns, imputes missing values and one-hot encodes categories automatically.";
   entry.params = Spec();
-  entry.capabilities = {ml::capability::kBinary,       ml::capability::kMulticlass,
-                        ml::capability::kDense,        ml::capability::kSparse,
-                        ml::capability::kWeights,      ml::capability::kClassWeights,
-                        ml::capability::kMultithreaded};
+  entry.capabilities = {ml::capability::kBinary,        ml::capability::kMulticlass,
+                        ml::capability::kDense,         ml::capability::kSparse,
+                        ml::capability::kWeights,       ml::capability::kClassWeights,
+                        ml::capability::kMultithreaded, ml::capability::kDistributed};
   entry.factory.tasks = {ml::Task::kBinary, ml::Task::kMulticlass};
   entry.factory.create =
       [](const core::ParamMap& params) -> core::Result<std::unique_ptr<ml::Estimator>> {

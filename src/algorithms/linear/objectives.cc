@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kiln::algorithms::linear {
 
@@ -54,8 +55,10 @@ double L1Penalty(const Problem& p, std::span<const double> theta) {
   return p.l1 * s;
 }
 
-SmoothObjective::SmoothObjective(const Problem& problem, core::ThreadPool& pool)
-    : p_(problem), pool_(pool) {}
+SmoothObjective::SmoothObjective(const Problem& problem, core::ThreadPool& pool,
+                                 dist::Collective* collective,
+                                 const core::CancellationToken* cancel)
+    : p_(problem), pool_(pool), collective_(collective), cancel_(cancel) {}
 
 void SmoothObjective::Margins(std::span<const double> theta, std::vector<double>* z) const {
   const size_t k = p_.outputs;
@@ -99,6 +102,25 @@ double SmoothObjective::ValueGradient(std::span<const double> theta, std::span<d
   for (double v : block_loss) value += v;
   const size_t nw = p_.num_weights();
   p_.x->MultiplyTransposed(dz_, k, grad.subspan(0, nw), pool_);
+  if (p_.fit_intercept) {
+    for (size_t c = 0; c < k; ++c) {
+      double s = 0;
+      for (size_t b = 0; b < blocks; ++b) s += block_db[b * k + c];
+      grad[nw + c] = s;
+    }
+  }
+  if (collective_ != nullptr) {
+    if (!status_.ok()) return std::numeric_limits<double>::quiet_NaN();
+    const size_t dim = grad.size();
+    sum_.assign(grad.begin(), grad.end());
+    sum_.push_back(value);
+    sum_.push_back(cancel_ != nullptr && cancel_->cancelled() ? 1.0 : 0.0);
+    status_ = collective_->AllReduce(std::span<double>(sum_), dist::ReduceOp::kSum);
+    if (!status_.ok()) return std::numeric_limits<double>::quiet_NaN();
+    std::copy(sum_.begin(), sum_.begin() + static_cast<long>(dim), grad.begin());
+    value = sum_[dim];
+    if (sum_[dim + 1] > 0) agreed_cancel_.Cancel();
+  }
   if (p_.l2 > 0) {
     double sq = 0;
     for (size_t j = 0; j < nw; ++j) {
@@ -106,13 +128,6 @@ double SmoothObjective::ValueGradient(std::span<const double> theta, std::span<d
       grad[j] += p_.l2 * theta[j];
     }
     value += 0.5 * p_.l2 * sq;
-  }
-  if (p_.fit_intercept) {
-    for (size_t c = 0; c < k; ++c) {
-      double s = 0;
-      for (size_t b = 0; b < blocks; ++b) s += block_db[b * k + c];
-      grad[nw + c] = s;
-    }
   }
   return value;
 }

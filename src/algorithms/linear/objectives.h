@@ -15,7 +15,9 @@
 #include <span>
 #include <vector>
 
+#include "kiln/core/cancellation.h"
 #include "kiln/core/thread_pool.h"
+#include "kiln/dist/collective.h"
 #include "kiln/ml/design_matrix.h"
 
 namespace kiln::algorithms::linear {
@@ -44,11 +46,27 @@ double RowLoss(Loss loss, const double* z, size_t k, double y, double* dz);
 
 // The smooth part Σ c_i loss_i + l2/2 ‖W‖² (everything but the l1 term) with its gradient.
 // Not for hinge loss (not differentiable).
+//
+// Data-parallel: with a collective, the problem holds this rank's rows (c_i normalised by the
+// total weight of all ranks) and ValueGradient sums the loss and its gradient over the ranks
+// (AllReduce, bit-identical on every rank) before adding the penalty, so every rank sees the
+// objective of all rows and a solver running on every rank takes the same steps. Each call also
+// sums the ranks' `cancel` flags: once any rank was cancelled, agreed_cancellation() is set on
+// every rank after the same call — solvers poll it instead of the local token. A failing
+// collective makes ValueGradient return NaN and status() the error; check it after solving.
 class SmoothObjective {
  public:
-  SmoothObjective(const Problem& problem, core::ThreadPool& pool);
+  SmoothObjective(const Problem& problem, core::ThreadPool& pool,
+                  dist::Collective* collective = nullptr,
+                  const core::CancellationToken* cancel = nullptr);
   // Value at θ; writes ∇ into grad (same size as θ). Deterministic for any thread count.
   double ValueGradient(std::span<const double> theta, std::span<double> grad);
+  // OK, or why the last collective sum failed.
+  const core::Status& status() const { return status_; }
+  // With a collective: the cancellation every rank agreed on; nullptr without one.
+  const core::CancellationToken* agreed_cancellation() const {
+    return collective_ != nullptr ? &agreed_cancel_ : nullptr;
+  }
   // The full objective including l1 (for reporting).
   double Value(std::span<const double> theta);
   // Margins n x K for θ.
@@ -57,8 +75,13 @@ class SmoothObjective {
  private:
   const Problem& p_;
   core::ThreadPool& pool_;
+  dist::Collective* collective_;
+  const core::CancellationToken* cancel_;
+  core::CancellationToken agreed_cancel_;
+  core::Status status_;
   std::vector<double> z_;
   std::vector<double> dz_;
+  std::vector<double> sum_;  // collective: [∇ of the loss | loss | cancelled]
 };
 
 // l1 · ‖W‖₁ (intercepts excluded).
