@@ -2,12 +2,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
 #include "kiln/core/atomic_file_writer.h"
-#include "kiln/core/strings.h"
 
 namespace kiln::data {
 

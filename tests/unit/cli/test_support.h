@@ -260,9 +260,11 @@ struct RunResult {
   std::string log;  // everything logged, at debug level and up
 };
 
-// cli::Run in-process with the test algorithms, `reader` and memory streams.
+// cli::Run in-process with `registrar`'s algorithms (the test ones by default), `reader` and
+// memory streams.
 inline RunResult RunKiln(const std::vector<std::string>& args, DatasetReader reader,
-                         core::CancellationToken* cancel = nullptr) {
+                         core::CancellationToken* cancel = nullptr,
+                         AlgorithmRegistrar registrar = RegisterTestAlgorithms) {
   std::ostringstream out, err;
   auto logger = core::Logger::Memory(core::LogLevel::kDebug);
   CliEnv env;
@@ -270,7 +272,7 @@ inline RunResult RunKiln(const std::vector<std::string>& args, DatasetReader rea
   env.err = &err;
   env.logger = logger.get();
   env.cancel = cancel;
-  env.register_algorithms = RegisterTestAlgorithms;
+  env.register_algorithms = std::move(registrar);
   env.read_dataset = std::move(reader);
   RunResult r;
   r.code = cli::Run(args, env);

@@ -19,20 +19,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The real algorithms and reader: the distributed ones are the built-in linear models.
 clitest::RunResult Kiln(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  auto logger = core::Logger::Memory(core::LogLevel::kDebug);
-  CliEnv env;
-  env.out = &out;
-  env.err = &err;
-  env.logger = logger.get();
-  env.register_algorithms = algorithms::RegisterBuiltinAlgorithms;
-  env.read_dataset = data::ReadDataset;
-  clitest::RunResult r;
-  r.code = cli::Run(args, env);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return clitest::RunKiln(args, data::ReadDataset, nullptr, algorithms::RegisterBuiltinAlgorithms);
 }
 
 // 60 rows: two numeric columns (one with gaps), a category, a binary label.
